@@ -1,0 +1,58 @@
+//! Loads the shipped configurations in `tuning/` and checks their key values, so a broken example
+//! fails the unit tests rather than a demo.
+
+use std::path::PathBuf;
+
+use super::*;
+
+fn tuning(file: &str) -> Config {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tuning")
+        .join(file);
+    load(&path).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// Checks what both local configurations share, with their own listener and backend ports.
+fn check_local(config: &Config, listen: &str, ports: [u16; 3]) {
+    assert_eq!(config.listeners.len(), 1);
+    assert_eq!(config.listeners[0].address.to_string(), listen);
+    assert_eq!(config.listeners[0].consistency, ConsistencyLevel::Session);
+    assert_eq!(config.shards.count, 1);
+    assert_eq!(config.shards.cpus, Some(vec![0]));
+    assert_eq!(config.monitor.cpu, Some(1));
+    assert_eq!(config.users.len(), 1);
+    assert_eq!(config.users[0].name, "app");
+    assert_eq!(config.users[0].password, "app");
+    let backends = &config.backends;
+    assert_eq!(backends.primary.name, "primary");
+    assert_eq!(backends.primary.address, format!("127.0.0.1:{}", ports[0]));
+    assert_eq!(backends.primary.read_weight, 0);
+    let replicas: Vec<(&str, String, u32)> = backends
+        .replicas
+        .iter()
+        .map(|r| (r.name.as_str(), r.socket_addr.to_string(), r.read_weight))
+        .collect();
+    assert_eq!(
+        replicas,
+        vec![
+            ("replica1", format!("127.0.0.1:{}", ports[1]), 1),
+            ("replica2", format!("127.0.0.1:{}", ports[2]), 1),
+        ]
+    );
+    assert_eq!(config.consistency, ConsistencyConfig::default());
+    assert_eq!(config.pool, PoolConfig::default());
+}
+
+#[test]
+fn local_mariadb_config_loads() {
+    check_local(&tuning("local.toml"), "127.0.0.1:3380", [3307, 3308, 3309]);
+}
+
+#[test]
+fn local_mysql_config_loads() {
+    check_local(
+        &tuning("local-mysql.toml"),
+        "127.0.0.1:3390",
+        [3317, 3318, 3319],
+    );
+}

@@ -1,0 +1,115 @@
+//! The seam between sluice's logic and the runtime: the `Net` trait (connect to a backend, sleep)
+//! that sessions and pools use, and `Shutdown`, a shard-local signal that tells sessions to finish
+//! their in-flight reply and close. The runtime implements `Net` with glommio; nothing here knows
+//! which runtime that is.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_lite::{AsyncRead, AsyncWrite};
+
+/// A byte stream sluice can read and write (a client socket or a backend socket).
+pub trait Stream: AsyncRead + AsyncWrite + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Unpin> Stream for T {}
+
+/// What sessions need from the runtime.
+pub trait Net {
+    type Stream: Stream;
+    /// Opens a TCP connection with TCP_NODELAY set, failing after `timeout`.
+    fn connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> impl Future<Output = io::Result<Self::Stream>>;
+    /// Resolves after `d`.
+    fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
+}
+
+/// Runs `fut`, or gives `None` if it takes longer than `d`.
+pub async fn with_timeout<N: Net, T>(
+    net: &N,
+    d: Duration,
+    fut: impl Future<Output = T>,
+) -> Option<T> {
+    futures_lite::future::or(async { Some(fut.await) }, async {
+        net.sleep(d).await;
+        None
+    })
+    .await
+}
+
+#[derive(Default)]
+struct ShutdownState {
+    triggered: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+/// A shard-local shutdown flag that can be awaited. Cloning shares the flag.
+#[derive(Clone, Default)]
+pub struct Shutdown {
+    state: Rc<ShutdownState>,
+}
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn trigger(&self) {
+        self.state.triggered.set(true);
+        for w in self.state.waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+    }
+
+    pub fn is_triggered(&self) -> bool {
+        self.state.triggered.get()
+    }
+
+    /// Resolves once [`Shutdown::trigger`] was called.
+    pub fn wait(&self) -> ShutdownWait {
+        ShutdownWait {
+            state: self.state.clone(),
+        }
+    }
+}
+
+pub struct ShutdownWait {
+    state: Rc<ShutdownState>,
+}
+
+impl Future for ShutdownWait {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.state.triggered.get() {
+            return Poll::Ready(());
+        }
+        let mut waiters = self.state.waiters.borrow_mut();
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_resolves_after_trigger() {
+        let s = Shutdown::new();
+        let w = s.wait();
+        assert!(!s.is_triggered());
+        s.trigger();
+        futures_lite::future::block_on(w);
+        assert!(s.is_triggered());
+    }
+}

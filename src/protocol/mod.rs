@@ -1,0 +1,15 @@
+//! The MySQL client/server protocol as pure functions over bytes: framing (with 16 MiB
+//! continuation), the connection-phase messages, commands, OK/ERR/EOF, and the reply tracker that
+//! finds where a server's reply ends. Nothing here does I/O or knows about glommio, sessions or
+//! routing; nom stays inside this module.
+
+pub mod command;
+pub mod constants;
+mod error;
+pub mod handshake;
+pub mod lenenc;
+pub mod packet;
+pub mod reply;
+pub mod response;
+
+pub use error::ProtocolError;

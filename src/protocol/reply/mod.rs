@@ -1,0 +1,356 @@
+//! `ReplyTracker`: follows a server's reply to one command, packet by packet, to know where it
+//! ends, without decoding rows. It looks at each packet's header and, where the protocol says the
+//! packet may end a result (OK, EOF, ERR, column count, prepare OK), at the whole (small) packet.
+//! Row and column-definition packets are only counted, so they can be relayed as they arrive.
+//! It owns no buffer and does no I/O; the relay feeds it.
+
+use super::constants::{cap, status, EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER, OK_HEADER};
+use super::lenenc::lenenc_int;
+use super::packet::{PacketHeader, MAX_PAYLOAD};
+use super::response::terminator_status;
+use super::ProtocolError;
+
+/// The shape of the reply a command gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// COM_QUERY, COM_STMT_EXECUTE: OK/ERR, LOCAL INFILE request, or result sets (possibly several).
+    ResultSets,
+    /// COM_STMT_PREPARE: ERR or PREPARE_OK with parameter and column definitions.
+    Prepare,
+    /// COM_FIELD_LIST: column definitions up to an EOF, or ERR.
+    FieldList,
+    /// COM_STMT_FETCH: rows up to an EOF/OK, or ERR.
+    Rows,
+    /// One packet (OK, ERR, EOF, or COM_STATISTICS' text).
+    Single,
+    /// No reply at all (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA, COM_QUIT).
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    First,
+    ColumnDefs { left: u64 },
+    ColumnsEof,
+    Rows,
+    PrepareParams { left: u64, columns: u64 },
+    PrepareParamsEof { columns: u64 },
+    PrepareColumns { left: u64 },
+    PrepareColumnsEof,
+    FieldList,
+    Single,
+    Done,
+}
+
+/// What the relay must buffer of a packet before handing it to [`ReplyTracker::on_packet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The header and the first payload byte are enough.
+    FirstByte,
+    /// The whole payload (the packet is small: it may end the reply).
+    Whole,
+}
+
+/// What a packet meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// More packets of this reply follow.
+    More,
+    /// The reply is complete. `status` is the server status of the final OK/EOF (0 for ERR).
+    Done { status: u16, error: bool },
+    /// The server asked for a LOCAL INFILE: the client's file packets must be relayed to the
+    /// server (up to an empty packet), after which the reply goes on.
+    LocalInfile,
+}
+
+/// A statement prepared on a server: what PREPARE_OK said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrepareOk {
+    pub statement_id: u32,
+    pub columns: u16,
+    pub params: u16,
+}
+
+/// Follows one reply. Create one per command with [`ReplyTracker::new`].
+#[derive(Debug, Clone)]
+pub struct ReplyTracker {
+    kind: ReplyKind,
+    deprecate_eof: bool,
+    caps: u32,
+    state: State,
+    continued: bool,
+    last_seq: u8,
+    prepare_ok: Option<PrepareOk>,
+    last_status: u16,
+}
+
+impl ReplyTracker {
+    pub fn new(kind: ReplyKind, caps: u32) -> Self {
+        let state = match kind {
+            ReplyKind::ResultSets | ReplyKind::Prepare => State::First,
+            ReplyKind::FieldList => State::FieldList,
+            ReplyKind::Rows => State::Rows,
+            ReplyKind::Single => State::Single,
+            ReplyKind::None => State::Done,
+        };
+        Self {
+            kind,
+            deprecate_eof: caps & cap::DEPRECATE_EOF != 0,
+            caps,
+            state,
+            continued: false,
+            last_seq: 0,
+            prepare_ok: None,
+            last_status: 0,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Sequence id of the last packet seen; an ERR sluice appends must use the next one.
+    pub fn last_seq(&self) -> u8 {
+        self.last_seq
+    }
+
+    /// Status flags of the last OK/EOF seen.
+    pub fn last_status(&self) -> u16 {
+        self.last_status
+    }
+
+    /// What PREPARE_OK said, once seen.
+    pub fn prepare_ok(&self) -> Option<PrepareOk> {
+        self.prepare_ok
+    }
+
+    /// How much of the packet with this header and first payload byte must be buffered.
+    pub fn need(&self, header: PacketHeader, first: Option<u8>) -> Need {
+        if self.continued || header.payload_len >= MAX_PAYLOAD {
+            return Need::FirstByte;
+        }
+        match self.state {
+            State::First
+            | State::ColumnsEof
+            | State::PrepareParamsEof { .. }
+            | State::PrepareColumnsEof => Need::Whole,
+            State::Rows | State::FieldList => match first {
+                Some(EOF_HEADER) | Some(ERR_HEADER) => Need::Whole,
+                _ => Need::FirstByte,
+            },
+            // A single-packet reply is read whole unless it is large (COM_STATISTICS text).
+            State::Single if header.payload_len <= 64 * 1024 => Need::Whole,
+            _ => Need::FirstByte,
+        }
+    }
+
+    /// Feeds one packet. `payload` holds at least what [`ReplyTracker::need`] asked for (for
+    /// `Need::FirstByte`, possibly only the first byte).
+    pub fn on_packet(
+        &mut self,
+        header: PacketHeader,
+        payload: &[u8],
+    ) -> Result<Event, ProtocolError> {
+        self.last_seq = header.seq;
+        if self.continued {
+            self.continued = header.is_continued();
+            return Ok(Event::More);
+        }
+        self.continued = header.is_continued();
+        let first = payload.first().copied();
+        let event = match self.state {
+            State::Done => return Err(ProtocolError::Malformed("packet after the end of a reply")),
+            State::Single => self.finish(payload, first == Some(ERR_HEADER)),
+            State::First => self.on_first(payload)?,
+            State::ColumnDefs { left } => {
+                self.state = if left > 1 {
+                    State::ColumnDefs { left: left - 1 }
+                } else if self.deprecate_eof {
+                    State::Rows
+                } else {
+                    State::ColumnsEof
+                };
+                Event::More
+            }
+            State::ColumnsEof => {
+                let st = self.expect_terminator(payload)?;
+                if st & status::CURSOR_EXISTS != 0 {
+                    self.end_of_result(st)
+                } else {
+                    self.state = State::Rows;
+                    Event::More
+                }
+            }
+            State::Rows | State::FieldList => {
+                if self.is_row_terminator(header, first) {
+                    if first == Some(ERR_HEADER) {
+                        self.finish(payload, true)
+                    } else {
+                        let st = self.expect_terminator(payload)?;
+                        if self.state == State::FieldList {
+                            self.finish(payload, false)
+                        } else {
+                            self.end_of_result(st)
+                        }
+                    }
+                } else {
+                    Event::More
+                }
+            }
+            State::PrepareParams { left, columns } => {
+                self.state = if left > 1 {
+                    State::PrepareParams {
+                        left: left - 1,
+                        columns,
+                    }
+                } else if self.deprecate_eof {
+                    self.after_params(columns)
+                } else {
+                    State::PrepareParamsEof { columns }
+                };
+                self.done_if_finished()
+            }
+            State::PrepareParamsEof { columns } => {
+                self.expect_terminator(payload)?;
+                self.state = self.after_params(columns);
+                self.done_if_finished()
+            }
+            State::PrepareColumns { left } => {
+                self.state = if left > 1 {
+                    State::PrepareColumns { left: left - 1 }
+                } else if self.deprecate_eof {
+                    State::Done
+                } else {
+                    State::PrepareColumnsEof
+                };
+                self.done_if_finished()
+            }
+            State::PrepareColumnsEof => {
+                self.expect_terminator(payload)?;
+                self.state = State::Done;
+                self.done_if_finished()
+            }
+        };
+        Ok(event)
+    }
+
+    /// The relay calls this after the client's LOCAL INFILE data was passed on: the server's
+    /// OK or ERR follows.
+    pub fn after_local_infile(&mut self) {
+        self.state = State::First;
+    }
+
+    fn on_first(&mut self, payload: &[u8]) -> Result<Event, ProtocolError> {
+        match payload.first() {
+            None => Err(ProtocolError::Malformed("empty reply packet")),
+            Some(&ERR_HEADER) => Ok(self.finish(payload, true)),
+            Some(&OK_HEADER) if self.kind == ReplyKind::Prepare => {
+                if payload.len() < 12 {
+                    return Err(ProtocolError::Malformed("short PREPARE_OK"));
+                }
+                let ok = PrepareOk {
+                    statement_id: u32::from_le_bytes([
+                        payload[1], payload[2], payload[3], payload[4],
+                    ]),
+                    columns: u16::from_le_bytes([payload[5], payload[6]]),
+                    params: u16::from_le_bytes([payload[7], payload[8]]),
+                };
+                self.prepare_ok = Some(ok);
+                let columns = u64::from(ok.columns);
+                self.state = if ok.params > 0 {
+                    State::PrepareParams {
+                        left: u64::from(ok.params),
+                        columns,
+                    }
+                } else {
+                    self.after_params(columns)
+                };
+                Ok(self.done_if_finished())
+            }
+            Some(&OK_HEADER) => {
+                let st = self.expect_terminator(payload)?;
+                Ok(self.end_of_result(st))
+            }
+            Some(&LOCAL_INFILE_HEADER) if self.kind == ReplyKind::ResultSets => {
+                Ok(Event::LocalInfile)
+            }
+            Some(_) if self.kind == ReplyKind::ResultSets => {
+                let (_, count) =
+                    lenenc_int(payload).map_err(|_| ProtocolError::Malformed("column count"))?;
+                if count == 0 {
+                    return Err(ProtocolError::Malformed("zero column count"));
+                }
+                self.state = State::ColumnDefs { left: count };
+                Ok(Event::More)
+            }
+            Some(_) => Err(ProtocolError::Malformed(
+                "unexpected first packet of a reply",
+            )),
+        }
+    }
+
+    fn after_params(&self, columns: u64) -> State {
+        if columns > 0 {
+            State::PrepareColumns { left: columns }
+        } else {
+            State::Done
+        }
+    }
+
+    fn done_if_finished(&mut self) -> Event {
+        if self.state == State::Done {
+            Event::Done {
+                status: self.last_status,
+                error: false,
+            }
+        } else {
+            Event::More
+        }
+    }
+
+    fn is_row_terminator(&self, header: PacketHeader, first: Option<u8>) -> bool {
+        match first {
+            Some(ERR_HEADER) => true,
+            Some(EOF_HEADER) if self.deprecate_eof => header.payload_len < MAX_PAYLOAD,
+            Some(EOF_HEADER) => header.payload_len < 9,
+            _ => false,
+        }
+    }
+
+    fn expect_terminator(&mut self, payload: &[u8]) -> Result<u16, ProtocolError> {
+        let st = terminator_status(payload, self.caps)
+            .ok_or(ProtocolError::Malformed("expected an OK or EOF packet"))?;
+        self.last_status = st;
+        Ok(st)
+    }
+
+    /// A result set (or OK) ended with status `st`: another result follows if the server says so.
+    fn end_of_result(&mut self, st: u16) -> Event {
+        if st & status::MORE_RESULTS_EXISTS != 0 && self.kind == ReplyKind::ResultSets {
+            self.state = State::First;
+            Event::More
+        } else {
+            self.state = State::Done;
+            Event::Done {
+                status: st,
+                error: false,
+            }
+        }
+    }
+
+    fn finish(&mut self, payload: &[u8], error: bool) -> Event {
+        self.state = State::Done;
+        if !error {
+            if let Some(st) = terminator_status(payload, self.caps) {
+                self.last_status = st;
+            }
+        }
+        Event::Done {
+            status: if error { 0 } else { self.last_status },
+            error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! OK, ERR and EOF packets: decoding the fields sluice looks at (status flags, affected rows,
+//! session-state info) from borrowed payloads, and building the packets sluice sends itself.
+
+use nom::bytes::complete::take;
+use nom::number::complete::{le_u16, le_u8};
+use nom::IResult;
+
+use super::constants::{cap, status, EOF_HEADER, ERR_HEADER, OK_HEADER};
+use super::lenenc::{lenenc_bytes, lenenc_int, put_lenenc_int};
+use crate::error::MysqlError;
+
+/// The fields of an OK packet (or of the OK that ends rows under DEPRECATE_EOF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OkPacket<'a> {
+    pub affected_rows: u64,
+    pub last_insert_id: u64,
+    pub status: u16,
+    pub warnings: u16,
+    pub info: &'a [u8],
+    /// Raw session-state-change block, present when SESSION_STATE_CHANGED is set.
+    pub session_state: &'a [u8],
+}
+
+fn ok_body(caps: u32) -> impl Fn(&[u8]) -> IResult<&[u8], OkPacket<'_>> {
+    move |input| {
+        let (input, _hdr) = le_u8(input)?;
+        let (input, affected_rows) = lenenc_int(input)?;
+        let (input, last_insert_id) = lenenc_int(input)?;
+        let (input, status) = le_u16(input)?;
+        let (input, warnings) = le_u16(input)?;
+        if caps & cap::SESSION_TRACK != 0 {
+            let (input, info) = if input.is_empty() {
+                (input, &b""[..])
+            } else {
+                lenenc_bytes(input)?
+            };
+            let (input, session_state) =
+                if status & status::SESSION_STATE_CHANGED != 0 && !input.is_empty() {
+                    lenenc_bytes(input)?
+                } else {
+                    (input, &b""[..])
+                };
+            Ok((
+                input,
+                OkPacket {
+                    affected_rows,
+                    last_insert_id,
+                    status,
+                    warnings,
+                    info,
+                    session_state,
+                },
+            ))
+        } else {
+            let (input, info) = take(input.len())(input)?;
+            Ok((
+                input,
+                OkPacket {
+                    affected_rows,
+                    last_insert_id,
+                    status,
+                    warnings,
+                    info,
+                    session_state: b"",
+                },
+            ))
+        }
+    }
+}
+
+impl<'a> OkPacket<'a> {
+    /// Decodes an OK packet (header 0x00, or 0xfe when it ends rows under DEPRECATE_EOF).
+    pub fn decode(payload: &'a [u8], caps: u32) -> Option<Self> {
+        match payload.first() {
+            Some(&OK_HEADER) | Some(&EOF_HEADER) => ok_body(caps)(payload).ok().map(|(_, ok)| ok),
+            _ => None,
+        }
+    }
+}
+
+/// Appends a plain OK packet payload.
+pub fn encode_ok(out: &mut Vec<u8>, affected_rows: u64, status_flags: u16, header: u8) {
+    out.push(header);
+    put_lenenc_int(out, affected_rows);
+    put_lenenc_int(out, 0);
+    out.extend_from_slice(&status_flags.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+}
+
+/// Appends an EOF packet payload (protocol 4.1 form).
+pub fn encode_eof(out: &mut Vec<u8>, status_flags: u16) {
+    out.push(EOF_HEADER);
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&status_flags.to_le_bytes());
+}
+
+/// Appends an ERR packet payload (protocol 4.1 form, with SQLSTATE).
+pub fn encode_err(out: &mut Vec<u8>, err: &MysqlError) {
+    out.push(ERR_HEADER);
+    out.extend_from_slice(&err.code.to_le_bytes());
+    out.push(b'#');
+    out.extend_from_slice(&err.sql_state);
+    out.extend_from_slice(err.message.as_bytes());
+}
+
+/// Decodes an ERR packet payload.
+pub fn decode_err(payload: &[u8]) -> Option<MysqlError> {
+    let body = payload.strip_prefix(&[ERR_HEADER])?;
+    if body.len() < 2 {
+        return None;
+    }
+    let code = u16::from_le_bytes([body[0], body[1]]);
+    let rest = &body[2..];
+    let (state, msg) = match rest.strip_prefix(b"#") {
+        Some(r) if r.len() >= 5 => (&r[..5], &r[5..]),
+        _ => (&b"HY000"[..], rest),
+    };
+    let mut sql_state = [0u8; 5];
+    sql_state.copy_from_slice(state);
+    Some(MysqlError {
+        code,
+        sql_state,
+        message: String::from_utf8_lossy(msg).into_owned(),
+    })
+}
+
+/// Status flags of a packet that ends a reply or a result set: an EOF (`0xfe`, short) or an OK.
+/// `None` if the packet is neither.
+pub fn terminator_status(payload: &[u8], caps: u32) -> Option<u16> {
+    match payload.first() {
+        Some(&EOF_HEADER) if payload.len() < 9 => {
+            if payload.len() >= 5 {
+                Some(u16::from_le_bytes([payload[3], payload[4]]))
+            } else {
+                Some(0)
+            }
+        }
+        Some(&EOF_HEADER) | Some(&OK_HEADER) => OkPacket::decode(payload, caps).map(|ok| ok.status),
+        _ => None,
+    }
+}
+
+/// Iterates over the entries of a session-state-change block: `(type, data)`.
+pub fn session_state_entries(mut block: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    std::iter::from_fn(move || {
+        let (rest, kind) = le_u8::<_, nom::error::Error<&[u8]>>(block).ok()?;
+        let (rest, data) = lenenc_bytes(rest).ok()?;
+        block = rest;
+        Some((kind, data))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_round_trip_with_and_without_session_track() {
+        let mut buf = Vec::new();
+        encode_ok(&mut buf, 300, status::AUTOCOMMIT, OK_HEADER);
+        for caps in [cap::SUPPORTED, cap::SUPPORTED & !cap::SESSION_TRACK] {
+            let ok = OkPacket::decode(&buf, caps).expect("decodes");
+            assert_eq!((ok.affected_rows, ok.status), (300, status::AUTOCOMMIT));
+        }
+    }
+
+    #[test]
+    fn ok_with_session_state() {
+        let mut p = vec![0, 0, 0];
+        p.extend_from_slice(&(status::SESSION_STATE_CHANGED | status::AUTOCOMMIT).to_le_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.push(0); // empty info
+                   // one entry: type 1 (schema), data = lenenc "db"
+        p.extend_from_slice(&[4, 1, 2, 1, b'd']);
+        let ok = OkPacket::decode(&p, cap::SUPPORTED).expect("decodes");
+        let entries: Vec<_> = session_state_entries(ok.session_state).collect();
+        assert_eq!(entries, vec![(1u8, &[1u8, b'd'][..])]);
+    }
+
+    #[test]
+    fn err_round_trip() {
+        let e = MysqlError::new(1045, "28000", "Access denied");
+        let mut buf = Vec::new();
+        encode_err(&mut buf, &e);
+        assert_eq!(decode_err(&buf), Some(e));
+        assert_eq!(decode_err(&[0xff, 1]), None);
+    }
+
+    #[test]
+    fn terminators() {
+        let mut eof = Vec::new();
+        encode_eof(&mut eof, status::MORE_RESULTS_EXISTS);
+        assert_eq!(
+            terminator_status(&eof, 0),
+            Some(status::MORE_RESULTS_EXISTS)
+        );
+        let mut ok = Vec::new();
+        encode_ok(&mut ok, 0, status::IN_TRANS, EOF_HEADER);
+        assert_eq!(
+            terminator_status(&ok, cap::SUPPORTED),
+            Some(status::IN_TRANS)
+        );
+        assert_eq!(terminator_status(&[1, 2], cap::SUPPORTED), None);
+    }
+}

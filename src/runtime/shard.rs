@@ -1,0 +1,127 @@
+//! One shard: its listeners (SO_REUSEPORT, so every shard accepts on the same addresses and the
+//! kernel spreads connections), its accept loops, its sessions, and its part of shutdown.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_lite::future;
+use glommio::net::TcpListener;
+use tracing::{debug, info, warn};
+
+use super::net::GlommioNet;
+use super::RuntimeError;
+use crate::auth::UserStore;
+use crate::config::Config;
+use crate::net::Shutdown;
+use crate::pool::BackendTarget;
+use crate::session::{run_session, ServerIdentity, ShardContext};
+
+/// How often a shard looks at the process-wide stop flag. Only shutdown waits on this.
+const STOP_POLL: Duration = Duration::from_millis(50);
+
+pub async fn run_shard(
+    shard: u32,
+    config: Arc<Config>,
+    identity: ServerIdentity,
+    stop: Arc<AtomicBool>,
+) -> Result<(), RuntimeError> {
+    let shutdown = Shutdown::new();
+    let primary = &config.backends.primary;
+    // One context per listener: listeners may require different auth plugins.
+    let mut listeners = Vec::new();
+    for l in &config.listeners {
+        let listener = TcpListener::bind(l.address).map_err(|e| RuntimeError::Listen {
+            shard,
+            address: l.address,
+            source: std::io::Error::from(e),
+        })?;
+        let ctx = Rc::new(ShardContext::new(
+            GlommioNet,
+            shard,
+            UserStore::new(&config.users),
+            BackendTarget {
+                name: primary.name.as_str().into(),
+                addr: primary.socket_addr,
+            },
+            l.auth_plugin.into(),
+            identity.clone(),
+            config.pool.connect_timeout,
+            shutdown.clone(),
+        ));
+        listeners.push((listener, ctx));
+    }
+    let cpu = current_cpu();
+    info!(shard, cpu = ?cpu, listeners = ?config.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "shard ready");
+
+    let active = Rc::new(Cell::new(0usize));
+    let mut accept_tasks = Vec::new();
+    for (listener, ctx) in listeners {
+        let active = active.clone();
+        let shutdown = shutdown.clone();
+        accept_tasks.push(glommio::spawn_local(accept_loop(
+            listener, ctx, active, shutdown,
+        )));
+    }
+    while !stop.load(Ordering::SeqCst) {
+        glommio::timer::sleep(STOP_POLL).await;
+    }
+    shutdown.trigger();
+    for t in accept_tasks {
+        t.await;
+    }
+    while active.get() > 0 {
+        glommio::timer::sleep(Duration::from_millis(5)).await;
+    }
+    info!(shard, "shard stopped");
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Rc<ShardContext<GlommioNet>>,
+    active: Rc<Cell<usize>>,
+    shutdown: Shutdown,
+) {
+    loop {
+        let accepted = future::or(async { Some(listener.accept().await) }, async {
+            shutdown.wait().await;
+            None
+        })
+        .await;
+        let Some(accepted) = accepted else { return };
+        let stream = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(error = %e, "accept failed");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            debug!(error = %e, "set_nodelay failed");
+        }
+        let peer = match stream.peer_addr() {
+            Ok(p) => p,
+            Err(_) => continue,
+        };
+        let ctx = ctx.clone();
+        let active = active.clone();
+        active.set(active.get() + 1);
+        glommio::spawn_local(async move {
+            run_session(ctx, stream, peer).await;
+            active.set(active.get() - 1);
+        })
+        .detach();
+    }
+}
+
+/// The CPU this thread runs on, for the start-up log that shows pinning took effect.
+fn current_cpu() -> Option<usize> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Field 39 (processor); the command name (field 2) may contain spaces, so count from ')'.
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(36)?.parse().ok()
+}

@@ -1,0 +1,80 @@
+//! `ShardContext`: what every session on one shard shares (users, backend targets, the identity
+//! sluice shows clients, the shutdown signal). Built once per shard, shared through `Rc`.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use crate::auth::{AuthPlugin, UserStore};
+use crate::net::{Net, Shutdown};
+use crate::pool::BackendTarget;
+use crate::protocol::constants::{cap, DEFAULT_COLLATION};
+
+/// What sluice tells clients about "the server" in its greeting: the primary's version string,
+/// capabilities and default collation, learned at start-up, so clients see what they would see
+/// connecting to the primary.
+#[derive(Debug, Clone)]
+pub struct ServerIdentity {
+    pub version: String,
+    pub capabilities: u32,
+    pub collation: u8,
+}
+
+impl Default for ServerIdentity {
+    fn default() -> Self {
+        Self {
+            version: "8.0.0-sluice".into(),
+            capabilities: cap::SUPPORTED,
+            collation: DEFAULT_COLLATION,
+        }
+    }
+}
+
+pub struct ShardContext<N: Net> {
+    pub net: N,
+    pub shard: u32,
+    pub users: UserStore,
+    pub primary: BackendTarget,
+    pub auth_plugin: AuthPlugin,
+    pub identity: ServerIdentity,
+    pub connect_timeout: Duration,
+    pub shutdown: Shutdown,
+    next_id: Cell<u32>,
+}
+
+impl<N: Net> ShardContext<N> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        net: N,
+        shard: u32,
+        users: UserStore,
+        primary: BackendTarget,
+        auth_plugin: AuthPlugin,
+        identity: ServerIdentity,
+        connect_timeout: Duration,
+        shutdown: Shutdown,
+    ) -> Self {
+        Self {
+            net,
+            shard,
+            users,
+            primary,
+            auth_plugin,
+            identity,
+            connect_timeout,
+            shutdown,
+            next_id: Cell::new(0),
+        }
+    }
+
+    /// A connection id unique across shards: the shard number in the top byte.
+    pub fn next_connection_id(&self) -> u32 {
+        let n = self.next_id.get().wrapping_add(1) & 0x00ff_ffff;
+        self.next_id.set(n);
+        (self.shard << 24) | n
+    }
+
+    /// Capabilities sluice offers clients: what it can relay, narrowed to what the primary has.
+    pub fn offered_capabilities(&self) -> u32 {
+        cap::SUPPORTED & (self.identity.capabilities | cap::LONG_PASSWORD | cap::CONNECT_ATTRS)
+    }
+}
