@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# scripts/test.sh — runs every test: formatting and clippy gates, unit tests, the fuzz-corpus
+# replay, and the integration tests against real MariaDB and MySQL topologies (which it starts
+# with scripts/topology.sh). Set SLUICE_TEST_FLAVORS=mariadb (or mysql) to test one flavor only.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+flavors=${SLUICE_TEST_FLAVORS:-mariadb,mysql}
+export SLUICE_TEST_FLAVORS=$flavors
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+if ! command -v cargo >/dev/null; then
+    echo "cargo is required (rustup stable)" >&2
+    exit 1
+fi
+cargo --version
+if ! cargo nextest --version >/dev/null 2>&1; then
+    step "installing cargo-nextest"
+    cargo install cargo-nextest --locked
+fi
+
+for f in ${flavors//,/ }; do
+    step "topology up --flavor $f"
+    scripts/topology.sh up --flavor "$f"
+done
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo nextest run (unit + integration, flavors: $flavors)"
+cargo nextest run --workspace --no-fail-fast
