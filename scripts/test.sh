@@ -21,6 +21,12 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
+if ! command -v mariadb_config >/dev/null; then
+    step "installing libmariadb-dev (the C client used by tests/protocol_corners.rs)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev >/dev/null
+fi
+
 for f in ${flavors//,/ }; do
     step "topology up --flavor $f"
     scripts/topology.sh up --flavor "$f"
