@@ -6,6 +6,8 @@
 pub mod command;
 pub mod constants;
 mod error;
+/// Entry points for the fuzz targets in `fuzz/` and the corpus replay test: never panic.
+pub mod fuzz_entry;
 pub mod handshake;
 pub mod lenenc;
 pub mod packet;

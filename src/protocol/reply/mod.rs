@@ -134,12 +134,23 @@ impl ReplyTracker {
             | State::ColumnsEof
             | State::PrepareParamsEof { .. }
             | State::PrepareColumnsEof => Need::Whole,
+            // Under DEPRECATE_EOF the last definition after PREPARE_OK ends the reply, and the
+            // relay can only report the end on a packet boundary.
+            State::PrepareParams {
+                left: 1,
+                columns: 0,
+            }
+            | State::PrepareColumns { left: 1 }
+                if self.deprecate_eof =>
+            {
+                Need::Whole
+            }
             State::Rows | State::FieldList => match first {
                 Some(EOF_HEADER) | Some(ERR_HEADER) => Need::Whole,
                 _ => Need::FirstByte,
             },
-            // A single-packet reply is read whole unless it is large (COM_STATISTICS text).
-            State::Single if header.payload_len <= 64 * 1024 => Need::Whole,
+            // A single-packet reply (OK, ERR, EOF, COM_STATISTICS text) ends the reply: read whole.
+            State::Single => Need::Whole,
             _ => Need::FirstByte,
         }
     }
@@ -158,6 +169,13 @@ impl ReplyTracker {
         }
         self.continued = header.is_continued();
         let first = payload.first().copied();
+        if self.continued && self.must_read(header, first) {
+            // `need` never asks to buffer 16 MiB, so only a prefix is here; judging the reply by
+            // it would depend on how the bytes arrived. No such packet is that large.
+            return Err(ProtocolError::Malformed(
+                "16 MiB packet where the reply may end",
+            ));
+        }
         let event = match self.state {
             State::Done => return Err(ProtocolError::Malformed("packet after the end of a reply")),
             State::Single => self.finish(payload, first == Some(ERR_HEADER)),
@@ -305,6 +323,24 @@ impl ReplyTracker {
             }
         } else {
             Event::More
+        }
+    }
+
+    /// True if the tracker must read all of this packet: it may end the reply or says how the
+    /// reply goes on (OK, ERR, EOF, column count, PREPARE_OK, the last definition after it).
+    fn must_read(&self, header: PacketHeader, first: Option<u8>) -> bool {
+        match self.state {
+            State::First
+            | State::ColumnsEof
+            | State::PrepareParamsEof { .. }
+            | State::PrepareColumnsEof => true,
+            State::PrepareParams {
+                left: 1,
+                columns: 0,
+            }
+            | State::PrepareColumns { left: 1 } => self.deprecate_eof,
+            State::Rows | State::FieldList => self.is_row_terminator(header, first),
+            _ => false,
         }
     }
 

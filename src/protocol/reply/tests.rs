@@ -41,6 +41,8 @@ fn run(kind: ReplyKind, caps: u32, packets: &[Vec<u8>]) -> (usize, Event) {
         };
         let ev = t.on_packet(h, view).expect("valid reply");
         if let Event::Done { .. } = ev {
+            // The relay can only stop on a packet boundary.
+            assert_eq!(view.len(), p.len(), "the last packet must be read whole");
             assert!(t.is_done());
             return (i, ev);
         }
@@ -163,7 +165,7 @@ fn prepare_with_params_and_columns() {
     pok.truncate(12);
     let packets = vec![pok.clone(), coldef(), coldef(), coldef()];
     assert_eq!(run(ReplyKind::Prepare, CAPS, &packets).0, 3);
-    let packets = vec![pok, coldef(), eof(2), coldef(), coldef(), eof(2)];
+    let packets = [pok, coldef(), eof(2), coldef(), coldef(), eof(2)];
     let mut t = ReplyTracker::new(ReplyKind::Prepare, OLD_CAPS);
     for (i, p) in packets.iter().enumerate() {
         let ev = t
@@ -185,6 +187,78 @@ fn prepare_with_params_and_columns() {
             params: 1
         })
     );
+}
+
+/// Found by the `reply_stream` fuzz target: under DEPRECATE_EOF the last parameter or column
+/// definition ends a PREPARE reply, so it must be read whole, or the relay would see the reply end
+/// inside a packet whenever that packet arrives in pieces.
+#[test]
+fn last_prepare_definition_is_read_whole() {
+    let coldef_len = coldef().len();
+    let h = PacketHeader {
+        payload_len: coldef_len,
+        seq: 2,
+    };
+    // One parameter, no columns.
+    let pok: [u8; 12] = [0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+    let mut t = ReplyTracker::new(ReplyKind::Prepare, CAPS);
+    t.on_packet(
+        PacketHeader {
+            payload_len: 12,
+            seq: 1,
+        },
+        &pok,
+    )
+    .expect("PREPARE_OK");
+    assert_eq!(t.need(h, Some(3)), Need::Whole);
+    // Two columns: only the second one is read whole.
+    let pok: [u8; 12] = [0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0];
+    let mut t = ReplyTracker::new(ReplyKind::Prepare, CAPS);
+    t.on_packet(
+        PacketHeader {
+            payload_len: 12,
+            seq: 1,
+        },
+        &pok,
+    )
+    .expect("PREPARE_OK");
+    assert_eq!(t.need(h, Some(3)), Need::FirstByte);
+    t.on_packet(h, &[3]).expect("first column");
+    assert_eq!(t.need(h, Some(3)), Need::Whole);
+    // With EOF packets the definitions are never the end.
+    let mut t = ReplyTracker::new(ReplyKind::Prepare, OLD_CAPS);
+    t.on_packet(
+        PacketHeader {
+            payload_len: 12,
+            seq: 1,
+        },
+        &pok,
+    )
+    .expect("PREPARE_OK");
+    t.on_packet(h, &[3]).expect("first column");
+    assert_eq!(t.need(h, Some(3)), Need::FirstByte);
+}
+
+/// Found by the `reply_stream` fuzz target: a 16 MiB packet where a small one belongs (here a
+/// PREPARE_OK) is only given to the tracker in part, so the verdict depended on how much of it had
+/// arrived. It is rejected, however much is there.
+#[test]
+fn huge_packet_where_the_reply_may_end_is_malformed() {
+    let h = PacketHeader {
+        payload_len: MAX_PAYLOAD,
+        seq: 1,
+    };
+    let pok = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for prefix in [&pok[..1], &pok[..]] {
+        let mut t = ReplyTracker::new(ReplyKind::Prepare, CAPS);
+        assert_eq!(t.need(h, Some(0)), Need::FirstByte);
+        assert!(t.on_packet(h, prefix).is_err());
+    }
+    let mut t = ReplyTracker::new(ReplyKind::Rows, CAPS);
+    assert!(t.on_packet(h, &[ERR_HEADER]).is_err());
+    // Large rows, even one starting with 0xfe (a string of 16 MiB or more), stream through.
+    let mut t = ReplyTracker::new(ReplyKind::Rows, CAPS);
+    assert_eq!(t.on_packet(h, &[EOF_HEADER]), Ok(Event::More));
 }
 
 #[test]
@@ -281,7 +355,7 @@ fn malformed_replies_are_errors_not_panics() {
                 payload_len: 1,
                 seq: 1
             },
-            &[0xff - 0]
+            &[0xff]
         )
         .is_ok());
 }

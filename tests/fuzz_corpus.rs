@@ -1,0 +1,390 @@
+//! Replays the committed fuzz corpus (`fuzz/corpus/<target>/*`) through
+//! `sluice::protocol::fuzz_entry` on stable, so every input the fuzzers found stays a regression
+//! test in CI. Also holds the seed generator (`--ignored write_seeds`) that wrote the hand-made
+//! seeds. It must not need nightly, a network or a database, and must not change the corpus unless
+//! the seed generator is run explicitly.
+
+use std::fs;
+use std::panic;
+use std::path::{Path, PathBuf};
+
+use sluice::error::MysqlError;
+use sluice::protocol::constants::{cap, status};
+use sluice::protocol::fuzz_entry;
+use sluice::protocol::handshake::{AuthSwitch, Greeting, HandshakeResponse};
+use sluice::protocol::lenenc::{put_lenenc_bytes, put_lenenc_int};
+use sluice::protocol::packet::write_packet;
+use sluice::protocol::response::{encode_eof, encode_err, encode_ok};
+
+type Entry = fn(&[u8]);
+
+/// Every fuzz target, by the name of its corpus directory.
+const TARGETS: &[(&str, Entry)] = &[
+    ("greeting", fuzz_entry::greeting),
+    ("handshake_response", fuzz_entry::handshake_response),
+    ("auth_switch", fuzz_entry::auth_switch),
+    ("change_user", fuzz_entry::change_user),
+    ("ok_packet", fuzz_entry::ok_packet),
+    ("lenenc", fuzz_entry::lenenc),
+    ("reply_stream", fuzz_entry::reply_stream),
+    ("framing", fuzz_entry::framing),
+];
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus")
+        .join(target)
+}
+
+#[test]
+fn replay_corpus() {
+    let mut failures = Vec::new();
+    for &(target, entry) in TARGETS {
+        let dir = corpus_dir(target);
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus directory {} is missing: {e}", dir.display()))
+            .map(|e| e.expect("readable corpus directory entry").path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "corpus of {target} is empty");
+        for file in &files {
+            let data = fs::read(file).expect("readable corpus file");
+            if panic::catch_unwind(|| entry(&data)).is_err() {
+                failures.push(file.display().to_string());
+            }
+        }
+        println!("{target}: {} inputs", files.len());
+    }
+    assert!(failures.is_empty(), "inputs that panic: {failures:#?}");
+}
+
+/// Writes the hand-made seeds into `fuzz/corpus/<target>/seed-*`. Run with
+/// `cargo test --test fuzz_corpus -- --ignored write_seeds`.
+#[test]
+#[ignore = "writes the seed corpus; run by hand"]
+fn write_seeds() {
+    for (target, seeds) in seeds() {
+        let dir = corpus_dir(target);
+        fs::create_dir_all(&dir).expect("create corpus directory");
+        for (name, data) in seeds {
+            fs::write(dir.join(format!("seed-{name}")), data).expect("write seed");
+        }
+    }
+}
+
+/// The seeds are valid inputs themselves: they must not panic either.
+#[test]
+fn seeds_do_not_panic() {
+    for (target, seeds) in seeds() {
+        let entry = TARGETS
+            .iter()
+            .find(|(t, _)| *t == target)
+            .expect("seeded target exists")
+            .1;
+        for (_, data) in seeds {
+            entry(&data);
+        }
+    }
+}
+
+type Seeds = Vec<(&'static str, Vec<(&'static str, Vec<u8>)>)>;
+
+fn seeds() -> Seeds {
+    vec![
+        ("greeting", greetings()),
+        ("handshake_response", handshake_responses()),
+        ("auth_switch", auth_switches()),
+        ("change_user", change_users()),
+        ("ok_packet", ok_packets()),
+        ("lenenc", lenencs()),
+        ("reply_stream", reply_streams()),
+        ("framing", framings()),
+    ]
+}
+
+fn encoded(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut v = Vec::new();
+    f(&mut v);
+    v
+}
+
+fn greetings() -> Vec<(&'static str, Vec<u8>)> {
+    let mysql8 = Greeting {
+        server_version: b"8.0.36",
+        connection_id: 12,
+        scramble: (1..=20).collect(),
+        capabilities: 0xdfff_ffff,
+        collation: 255,
+        status: status::AUTOCOMMIT,
+        auth_plugin: b"caching_sha2_password",
+    };
+    let mariadb = Greeting {
+        server_version: b"5.5.5-10.11.6-MariaDB-log",
+        connection_id: 7,
+        scramble: (b'a'..=b't').collect(),
+        capabilities: 0xa0ff_f7fe,
+        collation: 45,
+        status: status::AUTOCOMMIT,
+        auth_plugin: b"mysql_native_password",
+    };
+    let mut err = vec![0xff];
+    err.extend_from_slice(&1040u16.to_le_bytes());
+    err.extend_from_slice(b"#08004Too many connections");
+    vec![
+        ("mysql8", encoded(|b| mysql8.encode(b))),
+        ("mariadb", encoded(|b| mariadb.encode(b))),
+        ("error", err),
+    ]
+}
+
+fn handshake_responses() -> Vec<(&'static str, Vec<u8>)> {
+    let mut attrs = Vec::new();
+    let mut kv = Vec::new();
+    put_lenenc_bytes(&mut kv, b"_client_name");
+    put_lenenc_bytes(&mut kv, b"libmysql");
+    put_lenenc_bytes(&mut attrs, &kv);
+    let full = HandshakeResponse {
+        capabilities: cap::SUPPORTED,
+        max_packet: 1 << 24,
+        collation: 255,
+        user: b"app",
+        auth_response: &[7; 32],
+        database: Some(b"shop"),
+        auth_plugin: Some(b"caching_sha2_password"),
+        attributes: Some(&attrs),
+    };
+    let bare = HandshakeResponse {
+        capabilities: cap::REQUIRED | cap::PLUGIN_AUTH_LENENC_CLIENT_DATA,
+        max_packet: 0,
+        collation: 8,
+        user: b"root",
+        auth_response: b"",
+        database: None,
+        auth_plugin: Some(b"mysql_native_password"),
+        attributes: None,
+    };
+    // An older client: one-byte auth response length, no plugin, no attributes.
+    let mut old = Vec::new();
+    old.extend_from_slice(&(cap::PROTOCOL_41 | cap::SECURE_CONNECTION).to_le_bytes());
+    old.extend_from_slice(&(1u32 << 24).to_le_bytes());
+    old.push(33);
+    old.extend_from_slice(&[0; 23]);
+    old.extend_from_slice(b"bob\0");
+    old.push(20);
+    old.extend_from_slice(&[5; 20]);
+    vec![
+        ("full", encoded(|b| full.encode(b))),
+        ("bare", encoded(|b| bare.encode(b))),
+        ("old", old),
+    ]
+}
+
+fn auth_switches() -> Vec<(&'static str, Vec<u8>)> {
+    let native = AuthSwitch {
+        plugin: b"mysql_native_password",
+        scramble: &[9; 20],
+    };
+    vec![
+        ("native", encoded(|b| native.encode(b))),
+        ("no-data", b"\xfecaching_sha2_password".to_vec()),
+    ]
+}
+
+fn change_users() -> Vec<(&'static str, Vec<u8>)> {
+    let mut full = cap::SUPPORTED.to_le_bytes().to_vec();
+    full.push(0x11);
+    full.extend_from_slice(b"bob\0");
+    full.push(20);
+    full.extend_from_slice(&[3; 20]);
+    full.extend_from_slice(b"shop\0");
+    full.extend_from_slice(&255u16.to_le_bytes());
+    full.extend_from_slice(b"mysql_native_password\0");
+    full.extend_from_slice(&[6, 3, b'k', b'e', b'y', 1, b'v']);
+    let mut old = (cap::PROTOCOL_41).to_le_bytes().to_vec();
+    old.push(0x11);
+    old.extend_from_slice(b"alice\0secret\0db\0");
+    vec![("full", full), ("old", old)]
+}
+
+fn ok_packets() -> Vec<(&'static str, Vec<u8>)> {
+    let with = |sel: u8, payload: Vec<u8>| [vec![sel], payload].concat();
+    // OK with a session-state block: GTID (type 3) and schema (type 1).
+    let mut tracked = vec![0, 1, 0];
+    tracked.extend_from_slice(&(status::AUTOCOMMIT | status::SESSION_STATE_CHANGED).to_le_bytes());
+    tracked.extend_from_slice(&[0, 0, 0]);
+    let mut block = Vec::new();
+    let mut gtid = vec![0];
+    put_lenenc_bytes(&mut gtid, b"3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+    block.push(3);
+    put_lenenc_bytes(&mut block, &gtid);
+    block.push(1);
+    let mut schema = Vec::new();
+    put_lenenc_bytes(&mut schema, b"shop");
+    put_lenenc_bytes(&mut block, &schema);
+    put_lenenc_bytes(&mut tracked, &block);
+    let err = MysqlError::new(1062, "23000", "Duplicate entry '1' for key 'PRIMARY'");
+    vec![
+        (
+            "ok",
+            with(1, encoded(|b| encode_ok(b, 3, status::AUTOCOMMIT, 0))),
+        ),
+        ("ok-tracked", with(1, tracked)),
+        (
+            "ok-as-eof",
+            with(1, encoded(|b| encode_ok(b, 0, status::IN_TRANS, 0xfe))),
+        ),
+        (
+            "eof",
+            with(0, encoded(|b| encode_eof(b, status::MORE_RESULTS_EXISTS))),
+        ),
+        ("err", with(0, encoded(|b| encode_err(b, &err)))),
+    ]
+}
+
+fn lenencs() -> Vec<(&'static str, Vec<u8>)> {
+    let mut ints = Vec::new();
+    for v in [0, 250, 251, 0xffff, 0x1_0000, 0x100_0000] {
+        put_lenenc_int(&mut ints, v);
+    }
+    let mut strings = Vec::new();
+    put_lenenc_bytes(&mut strings, b"def");
+    put_lenenc_bytes(&mut strings, &[b'x'; 300]);
+    vec![
+        ("ints", ints),
+        ("strings", strings),
+        ("nul", b"utf8mb4\0rest".to_vec()),
+    ]
+}
+
+/// Packets framed with sequence ids from 1, as a server answers a command.
+fn stream(packets: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, p) in packets.iter().enumerate() {
+        write_packet(&mut out, (i + 1) as u8, p);
+    }
+    out
+}
+
+fn reply_streams() -> Vec<(&'static str, Vec<u8>)> {
+    // Selector bits: kind (0 result sets, 1 prepare, 2 field list, 3 rows, 4 single),
+    // 8 DEPRECATE_EOF, 16 SESSION_TRACK. Second byte: arrival piece size (0: all at once).
+    let with =
+        |sel: u8, piece: u8, packets: &[Vec<u8>]| [vec![sel, piece], stream(packets)].concat();
+    let ok = |st: u16, hdr: u8| encoded(|b| encode_ok(b, 0, st, hdr));
+    let eof = |st: u16| encoded(|b| encode_eof(b, st));
+    let mut coldef = Vec::new();
+    for s in [&b"def"[..], b"shop", b"t", b"t", b"id", b"id"] {
+        put_lenenc_bytes(&mut coldef, s);
+    }
+    coldef.extend_from_slice(&[0x0c, 63, 0, 11, 0, 0, 0, 3, 0x03, 0x42, 0, 0, 0]);
+    let row = vec![1, b'7'];
+    let err = encoded(|b| encode_err(b, &MysqlError::new(1146, "42S02", "no such table")));
+    let mut prepare_ok = vec![0];
+    prepare_ok.extend_from_slice(&1u32.to_le_bytes());
+    prepare_ok.extend_from_slice(&1u16.to_le_bytes());
+    prepare_ok.extend_from_slice(&2u16.to_le_bytes());
+    prepare_ok.extend_from_slice(&[0, 0, 0]);
+    let more = status::AUTOCOMMIT | status::MORE_RESULTS_EXISTS;
+    vec![
+        ("ok", with(16, 0, &[ok(status::AUTOCOMMIT, 0)])),
+        ("err", with(0, 3, std::slice::from_ref(&err))),
+        (
+            "resultset-eof",
+            with(
+                0,
+                5,
+                &[
+                    vec![1],
+                    coldef.clone(),
+                    eof(status::AUTOCOMMIT),
+                    row.clone(),
+                    row.clone(),
+                    eof(status::AUTOCOMMIT),
+                ],
+            ),
+        ),
+        (
+            "resultset-deprecate-eof",
+            with(
+                24,
+                0,
+                &[
+                    vec![1],
+                    coldef.clone(),
+                    row.clone(),
+                    ok(status::AUTOCOMMIT, 0xfe),
+                ],
+            ),
+        ),
+        (
+            "multi-results",
+            with(
+                24,
+                7,
+                &[
+                    vec![1],
+                    coldef.clone(),
+                    row.clone(),
+                    ok(more, 0xfe),
+                    ok(more, 0),
+                    ok(status::AUTOCOMMIT, 0),
+                ],
+            ),
+        ),
+        (
+            "prepare",
+            with(
+                1,
+                0,
+                &[
+                    prepare_ok.clone(),
+                    coldef.clone(),
+                    coldef.clone(),
+                    eof(0),
+                    coldef.clone(),
+                    eof(0),
+                ],
+            ),
+        ),
+        (
+            "prepare-deprecate-eof",
+            with(
+                9,
+                2,
+                &[prepare_ok, coldef.clone(), coldef.clone(), coldef.clone()],
+            ),
+        ),
+        (
+            "local-infile",
+            with(
+                16,
+                0,
+                &[b"\xfb/tmp/data.csv".to_vec(), ok(status::AUTOCOMMIT, 0)],
+            ),
+        ),
+        (
+            "field-list",
+            with(2, 0, &[coldef.clone(), eof(status::AUTOCOMMIT)]),
+        ),
+        (
+            "fetch",
+            with(3, 1, &[row.clone(), row, eof(status::LAST_ROW_SENT)]),
+        ),
+        ("single", with(4, 0, &[ok(status::AUTOCOMMIT, 0)])),
+        ("single-err", with(4, 0, &[err])),
+    ]
+}
+
+fn framings() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("query", stream(&[b"\x03SELECT 1".to_vec()])),
+        ("two", stream(&[vec![1], vec![0xfe, 0, 0, 2, 0], vec![]])),
+        ("partial", {
+            let mut v = stream(&[b"abc".to_vec()]);
+            v.extend_from_slice(&[10, 0, 0, 4, b'x']);
+            v
+        }),
+    ]
+}
