@@ -79,10 +79,12 @@ pub mod codes {
     pub const NOT_SUPPORTED_AUTH_MODE: u16 = 1251;
     /// ER_MALFORMED_PACKET, SQLSTATE HY000.
     pub const MALFORMED_PACKET: u16 = 1835;
-    /// CR_CONN_HOST_ERROR as MySQL Router sends it: a backend cannot be reached.
-    pub const BACKEND_UNREACHABLE: u16 = 2003;
-    /// CR_SERVER_LOST: the backend went away during a query.
-    pub const BACKEND_LOST: u16 = 2013;
+    /// ER_CONNECT_TO_FOREIGN_DATA_SOURCE, SQLSTATE HY000: a backend cannot be reached. A server
+    /// error code on purpose: client libraries (libmariadb) turn codes 2001..2998 received from a
+    /// server into "malformed packet", so the client-range CR_CONN_HOST_ERROR cannot be used.
+    pub const BACKEND_UNREACHABLE: u16 = 1429;
+    /// ER_NET_READ_ERROR, SQLSTATE 08S01: the backend went away during a command.
+    pub const BACKEND_LOST: u16 = 1158;
     /// ER_SERVER_SHUTDOWN, SQLSTATE 08S01.
     pub const SERVER_SHUTDOWN: u16 = 1053;
 }

@@ -72,6 +72,15 @@ impl Shutdown {
         self.state.triggered.get()
     }
 
+    /// Runs `fut` unless shutdown comes first: `None` if it did.
+    pub async fn unless_triggered<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
+        futures_lite::future::or(async { Some(fut.await) }, async {
+            self.wait().await;
+            None
+        })
+        .await
+    }
+
     /// Resolves once [`Shutdown::trigger`] was called.
     pub fn wait(&self) -> ShutdownWait {
         ShutdownWait {

@@ -15,7 +15,8 @@ use common::{each_flavor, Sluice};
 fn client_binary() -> &'static PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/protocol_corners.c");
+        let src =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/protocol_corners.c");
         let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("protocol_corners");
         let flags = Command::new("mariadb_config")
             .args(["--cflags", "--libs"])
@@ -69,7 +70,10 @@ fn c_client_protocol_corners_match_direct() {
             "done=1",
         ];
         for line in expect_lines {
-            assert!(through.lines().any(|l| l == line), "missing {line:?} through sluice:\n{through}");
+            assert!(
+                through.lines().any(|l| l == line),
+                "missing {line:?} through sluice:\n{through}"
+            );
         }
         assert_eq!(through, direct, "C client output differs through sluice");
         let mut sluice = sluice;

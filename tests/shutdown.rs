@@ -20,11 +20,17 @@ fn sigterm_finishes_in_flight_reply_then_exits() {
         let pid = sluice.pid();
         let query = thread::spawn(move || {
             let started = Instant::now();
-            let v: Option<i64> = busy.query_first("SELECT SLEEP(1.5) + 7").expect("in-flight query completes");
+            let v: Option<i64> = busy
+                .query_first("SELECT SLEEP(1.5) + 7")
+                .expect("in-flight query completes");
             (v, started.elapsed())
         });
         thread::sleep(Duration::from_millis(400));
-        let status = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("kill");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("kill");
         assert!(status.success());
         // New connections are refused soon after the signal.
         let deadline = Instant::now() + Duration::from_secs(1);
@@ -32,15 +38,24 @@ fn sigterm_finishes_in_flight_reply_then_exits() {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
                 break;
             }
-            assert!(Instant::now() < deadline, "sluice still accepts connections after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "sluice still accepts connections after SIGTERM"
+            );
             thread::sleep(Duration::from_millis(20));
         }
         let (v, took) = query.join().expect("query thread");
         assert_eq!(v, Some(7), "in-flight reply must arrive whole");
         assert!(took >= Duration::from_millis(1400));
         // The idle session was closed by sluice.
-        assert!(idle.query_drop("SELECT 1").is_err(), "idle session must be closed on shutdown");
+        assert!(
+            idle.query_drop("SELECT 1").is_err(),
+            "idle session must be closed on shutdown"
+        );
         let status = sluice.stop();
-        assert!(status.success(), "sluice exit status after SIGTERM: {status:?}");
+        assert!(
+            status.success(),
+            "sluice exit status after SIGTERM: {status:?}"
+        );
     });
 }

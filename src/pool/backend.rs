@@ -33,4 +33,7 @@ pub struct BackendConn<S> {
     pub capabilities: u32,
     pub connection_id: u32,
     pub server_version: String,
+    /// What the server's greeting offered (before negotiation) and its default collation.
+    pub server_capabilities: u32,
+    pub server_collation: u8,
 }

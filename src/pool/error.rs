@@ -63,7 +63,7 @@ impl ErrorInfo for BackendError {
             BackendError::Rejected { error, .. } => error.clone(),
             BackendError::Lost { name, addr, .. } => MysqlError::new(
                 codes::BACKEND_LOST,
-                "HY000",
+                "08S01",
                 format!("Lost connection to MySQL server during query (sluice backend '{name}' at {addr})"),
             ),
             BackendError::Auth { source, .. } => source.mysql_error()?,

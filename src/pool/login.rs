@@ -109,6 +109,7 @@ async fn login_on<S: crate::net::Stream>(
     let mut scramble = greeting.scramble.clone();
     let connection_id = greeting.connection_id;
     let server_version = String::from_utf8_lossy(greeting.server_version).into_owned();
+    let server_collation = greeting.collation;
     let token = token_for(plugin, login.password, &scramble);
     let mut out = Vec::with_capacity(256);
     let mut payload_buf = Vec::with_capacity(256);
@@ -140,6 +141,8 @@ async fn login_on<S: crate::net::Stream>(
                     capabilities: caps,
                     connection_id,
                     server_version,
+                    server_capabilities: server_caps,
+                    server_collation,
                 })
             }
             Some(ERR_HEADER) => return Err(rejected(&payload)),

@@ -25,5 +25,6 @@ pub fn probe(addr: &SocketAddr, timeout: Duration) -> Option<ServerIdentity> {
         version: String::from_utf8_lossy(g.server_version).into_owned(),
         capabilities: g.capabilities,
         collation: g.collation,
+        learned: true,
     })
 }

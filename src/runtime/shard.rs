@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_lite::future;
 use glommio::net::TcpListener;
 use tracing::{debug, info, warn};
 
@@ -86,11 +85,7 @@ async fn accept_loop(
     shutdown: Shutdown,
 ) {
     loop {
-        let accepted = future::or(async { Some(listener.accept().await) }, async {
-            shutdown.wait().await;
-            None
-        })
-        .await;
+        let accepted = shutdown.unless_triggered(listener.accept()).await;
         let Some(accepted) = accepted else { return };
         let stream = match accepted {
             Ok(s) => s,

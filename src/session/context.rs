@@ -1,7 +1,7 @@
 //! `ShardContext`: what every session on one shard shares (users, backend targets, the identity
 //! sluice shows clients, the shutdown signal). Built once per shard, shared through `Rc`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use crate::auth::{AuthPlugin, UserStore};
@@ -17,6 +17,8 @@ pub struct ServerIdentity {
     pub version: String,
     pub capabilities: u32,
     pub collation: u8,
+    /// False for the stand-in used while the primary has not been reached yet.
+    pub learned: bool,
 }
 
 impl Default for ServerIdentity {
@@ -25,6 +27,7 @@ impl Default for ServerIdentity {
             version: "8.0.0-sluice".into(),
             capabilities: cap::SUPPORTED,
             collation: DEFAULT_COLLATION,
+            learned: false,
         }
     }
 }
@@ -35,7 +38,7 @@ pub struct ShardContext<N: Net> {
     pub users: UserStore,
     pub primary: BackendTarget,
     pub auth_plugin: AuthPlugin,
-    pub identity: ServerIdentity,
+    identity: RefCell<ServerIdentity>,
     pub connect_timeout: Duration,
     pub shutdown: Shutdown,
     next_id: Cell<u32>,
@@ -59,7 +62,7 @@ impl<N: Net> ShardContext<N> {
             users,
             primary,
             auth_plugin,
-            identity,
+            identity: RefCell::new(identity),
             connect_timeout,
             shutdown,
             next_id: Cell::new(0),
@@ -73,8 +76,27 @@ impl<N: Net> ShardContext<N> {
         (self.shard << 24) | n
     }
 
+    /// What sluice shows clients in its greeting.
+    pub fn identity(&self) -> ServerIdentity {
+        self.identity.borrow().clone()
+    }
+
+    /// Adopts what a backend login revealed, if the start-up probe could not reach the primary.
+    pub fn learn_identity(&self, version: &str, capabilities: u32, collation: u8) {
+        let mut id = self.identity.borrow_mut();
+        if !id.learned {
+            *id = ServerIdentity {
+                version: version.to_owned(),
+                capabilities,
+                collation,
+                learned: true,
+            };
+        }
+    }
+
     /// Capabilities sluice offers clients: what it can relay, narrowed to what the primary has.
     pub fn offered_capabilities(&self) -> u32 {
-        cap::SUPPORTED & (self.identity.capabilities | cap::LONG_PASSWORD | cap::CONNECT_ATTRS)
+        cap::SUPPORTED
+            & (self.identity.borrow().capabilities | cap::LONG_PASSWORD | cap::CONNECT_ATTRS)
     }
 }

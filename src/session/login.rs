@@ -58,14 +58,15 @@ pub async fn accept_client<N: Net, S: Stream>(
     peer: IpAddr,
 ) -> Result<ClientLogin, SessionError> {
     let offered = ctx.offered_capabilities();
+    let identity = ctx.identity();
     let mut out = Vec::with_capacity(128);
     write_small_packet(&mut out, 0, |b| {
         Greeting {
-            server_version: ctx.identity.version.as_bytes(),
+            server_version: identity.version.as_bytes(),
             connection_id,
             scramble: scramble.to_vec(),
             capabilities: offered,
-            collation: ctx.identity.collation,
+            collation: identity.collation,
             status: status::AUTOCOMMIT,
             auth_plugin: ctx.auth_plugin.name().as_bytes(),
         }

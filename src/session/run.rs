@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use futures_lite::future;
 use tracing::debug;
 
 use super::login::{accept_client, authenticate, Answer, ClientLogin};
@@ -102,6 +101,11 @@ impl<N: Net> Session<'_, N> {
             self.ctx.connect_timeout,
         )
         .await?;
+        self.ctx.learn_identity(
+            &conn.server_version,
+            conn.server_capabilities,
+            conn.server_collation,
+        );
         self.backend = Some(conn);
         Ok(())
     }
@@ -109,12 +113,11 @@ impl<N: Net> Session<'_, N> {
     /// The command loop.
     async fn serve(&mut self) -> Result<(), SessionError> {
         loop {
-            let shutdown = self.ctx.shutdown.clone();
-            let header = future::or(async { Some(self.client.next_header().await) }, async {
-                shutdown.wait().await;
-                None
-            })
-            .await;
+            let header = self
+                .ctx
+                .shutdown
+                .unless_triggered(self.client.next_header())
+                .await;
             let Some(header) = header else {
                 return Err(SessionError::ShuttingDown);
             };
