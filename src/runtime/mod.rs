@@ -61,14 +61,9 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
         let config = config.clone();
         let identity = identity.clone();
         let stop = stop.clone();
-        let spin: u64 = std::env::var("SLUICE_SPIN_US")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
         let handle = LocalExecutorBuilder::new(placement)
             .name(&format!("sluice-shard-{shard}"))
             .io_memory(IO_MEMORY)
-            .spin_before_park(std::time::Duration::from_micros(spin))
             .spawn(
                 move || async move { shard::run_shard(shard as u32, config, identity, stop).await },
             )
