@@ -1,82 +1,114 @@
 #!/usr/bin/env bash
-# bench/point-select.sh — sysbench oltp_point_select, direct to the primary vs through sluice,
-# interleaved A/B rounds in one run, at 1 and 8 threads; reports median latency, throughput, the
-# sluice/direct ratio, and sluice's CPU time per query (from /proc/PID/stat). Writes a markdown
-# table to bench/results/point-select-<flavor>.md. Not a test: numbers on a shared 2-core VM are noisy,
-# which is why the rounds are interleaved and the medians of the rounds are reported.
+# bench/point-select.sh — sysbench oltp_point_select against several targets side by side, in
+# interleaved rounds within one run: direct to the primary, through sluice, through naive_pump
+# (bench/tools/naive_pump.rs: a byte-copying TCP relay, the floor for any proxy on this host),
+# and through any other proxy given with --peer NAME=HOST:PORT[:PID]. At 1 and 8 threads it
+# reports median throughput, the ratio to direct, median latency, latency added over direct, and
+# CPU time per query for the processes whose pid it knows (from /proc/PID/stat). Writes a
+# markdown table to bench/results/point-select-<flavor>.md. Not a test: a shared 2-core VM is
+# noisy, hence interleaving and medians of rounds.
 #
 # usage: bench/point-select.sh [--flavor mariadb|mysql] [--time SECONDS] [--rounds N]
+#                              [--threads "1 8"] [--peer NAME=HOST:PORT[:PID]]...
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-flavor=mariadb time_s=10 rounds=3
+flavor=mariadb time_s=10 rounds=3 thread_counts="1 8"
+peers=()
 while (($#)); do
     case $1 in
     --flavor) flavor=$2; shift 2 ;;
     --time) time_s=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --threads) thread_counts=$2; shift 2 ;;
+    --peer) peers+=("$2"); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
 case $flavor in
-mariadb) primary=3307 config=tuning/local.toml port=3380 ;;
-mysql) primary=3317 config=tuning/local-mysql.toml port=3390 ;;
+mariadb) primary=3307 config=tuning/local.toml port=3380 pump_port=3381 ;;
+mysql) primary=3317 config=tuning/local-mysql.toml port=3390 pump_port=3391 ;;
 *) echo "flavor must be mariadb or mysql" >&2; exit 2 ;;
 esac
 
 scripts/topology.sh up --flavor "$flavor" >/dev/null
 cargo build --release --bin sluice >/dev/null 2>&1
-target/release/sluice --config "$config" 2>/tmp/sluice-bench.log &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+mkdir -p target/bench
+rustc -O --edition 2021 -o target/bench/naive_pump bench/tools/naive_pump.rs
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+SLUICE_LOG=warn target/release/sluice --config "$config" 2>target/bench/sluice.log &
+sluice_pid=$!
+pids+=("$sluice_pid")
+target/bench/naive_pump "127.0.0.1:$pump_port" "127.0.0.1:$primary" 2>target/bench/pump.log &
+pump_pid=$!
+pids+=("$pump_pid")
+wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_port "$port"
+wait_port "$pump_port"
+
+# name port pid(or -)
+targets=("direct $primary -" "sluice $port $sluice_pid" "naive_pump $pump_port $pump_pid")
+for p in "${peers[@]}"; do
+    IFS='=:' read -r name host pport ppid <<<"$p"
+    [[ $host == 127.0.0.1 || $host == localhost ]] || { echo "peers must be on this host" >&2; exit 2; }
+    targets+=("$name $pport ${ppid:--}")
+done
 
 SB=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app --mysql-db=sbtest
     --tables=4 --table-size=10000 --report-interval=0 --histogram=off --percentile=50)
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" cleanup >/dev/null 2>&1 || true
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" --threads=4 prepare >/dev/null
 
-# CPU ticks (utime+stime) of the sluice process.
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+ticks() { if [[ $1 == - ]]; then echo 0; else awk '{print $14 + $15}' "/proc/$1/stat"; fi; }
 hz=$(getconf CLK_TCK)
-
-# run PORT THREADS -> "qps p50_ms queries"
-run() {
-    sysbench oltp_point_select "${SB[@]}" --mysql-port="$1" --threads="$2" --time="$time_s" run |
-        awk '/queries:/ {q=$2; gsub(/[(]/,"",$3); qps=$3} /50th percentile/ {p=$3} END {print qps, p, q}'
-}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+results=target/bench/results.txt
+: >"$results"
+
+for threads in $thread_counts; do
+    for round in $(seq "$rounds"); do
+        for t in "${targets[@]}"; do
+            read -r name tport tpid <<<"$t"
+            t0=$(ticks "$tpid")
+            line=$(sysbench oltp_point_select "${SB[@]}" --mysql-port="$tport" --threads="$threads" --time="$time_s" run |
+                awk '/queries:/ {q=$2; gsub(/[(]/,"",$3); qps=$3} /50th percentile/ {p=$3} END {print qps, p * 1000, q}')
+            t1=$(ticks "$tpid")
+            read -r qps p50 queries <<<"$line"
+            cpu=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v q="$queries" 'BEGIN {printf "%.1f", (q > 0 ? d / hz * 1e6 / q : 0)}')
+            echo "$threads $round $name $qps $p50 $cpu" >>"$results"
+            echo "threads=$threads round=$round $name: $qps qps, p50 ${p50} µs, cpu ${cpu} µs/query" >&2
+        done
+    done
+done
 
 out=bench/results/point-select-$flavor.md
 {
-    echo "# sysbench oltp_point_select: direct vs sluice ($flavor)"
+    echo "# sysbench oltp_point_select, side by side ($flavor)"
     echo
-    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds interleaved rounds of ${time_s}s each, medians of rounds."
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds interleaved rounds of ${time_s}s per target and thread count; medians of rounds."
     echo "Command: \`bench/point-select.sh --flavor $flavor --time $time_s --rounds $rounds\`"
     echo
-    echo "| threads | direct qps | sluice qps | sluice/direct | direct p50 µs | sluice p50 µs | added p50 µs | sluice CPU µs/query | sluice CPU s/100k queries |"
-    echo "|---|---|---|---|---|---|---|---|---|"
-} >"$out"
-for threads in 1 8; do
-    : >/tmp/bench-direct >/tmp/bench-sluice >/tmp/bench-cpu
-    for _ in $(seq "$rounds"); do
-        run "$primary" "$threads" >>/tmp/bench-direct
-        t0=$(ticks)
-        r=$(run "$port" "$threads")
-        t1=$(ticks)
-        echo "$r" >>/tmp/bench-sluice
-        q=$(echo "$r" | awk '{print $3}')
-        awk -v d=$((t1 - t0)) -v hz="$hz" -v q="$q" 'BEGIN {printf "%.2f\n", d / hz * 1e6 / q}' >>/tmp/bench-cpu
+    echo "| threads | target | qps | vs direct | p50 µs | added p50 µs | CPU µs/query | CPU s/100k queries |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for threads in $thread_counts; do
+        dq=$(awk -v t="$threads" '$1 == t && $3 == "direct" {print $4}' "$results" | median)
+        dp=$(awk -v t="$threads" '$1 == t && $3 == "direct" {print $5}' "$results" | median)
+        for t in "${targets[@]}"; do
+            read -r name _ tpid <<<"$t"
+            q=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $4}' "$results" | median)
+            p=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $5}' "$results" | median)
+            c=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $6}' "$results" | median)
+            awk -v t="$threads" -v n="$name" -v q="$q" -v dq="$dq" -v p="$p" -v dp="$dp" -v c="$c" -v pid="$tpid" 'BEGIN {
+                cpu = (pid == "-") ? "-" : sprintf("%.1f", c); cpu100 = (pid == "-") ? "-" : sprintf("%.2f", c / 10)
+                printf "| %d | %s | %.0f | %.2f | %.0f | %+.0f | %s | %s |\n", t, n, q, q / dq, p, p - dp, cpu, cpu100
+            }'
+        done
     done
-    dq=$(awk '{print $1}' /tmp/bench-direct | median)
-    sq=$(awk '{print $1}' /tmp/bench-sluice | median)
-    dp=$(awk '{print $2 * 1000}' /tmp/bench-direct | median)
-    sp=$(awk '{print $2 * 1000}' /tmp/bench-sluice | median)
-    cpu=$(median </tmp/bench-cpu)
-    awk -v t="$threads" -v dq="$dq" -v sq="$sq" -v dp="$dp" -v sp="$sp" -v cpu="$cpu" 'BEGIN {
-        printf "| %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f | %.1f | %.2f |\n", t, dq, sq, sq / dq, dp, sp, sp - dp, cpu, cpu / 10
-    }' >>"$out"
-done
-echo >>"$out"
-echo "sysbench reports latency percentiles in whole 10 µs steps at this scale; CPU is the sluice process's utime+stime over the sluice rounds." >>"$out"
+    echo
+    echo "sysbench rounds latency percentiles to 10 µs steps at this scale. CPU is utime+stime of the"
+    echo "proxy process over its own rounds (direct has no proxy process)."
+} >"$out"
 cat "$out"
