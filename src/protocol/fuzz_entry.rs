@@ -16,12 +16,11 @@ use super::lenenc::{
 use super::packet::{
     parse_header, split_packet, write_packet, write_small_packet, HEADER_LEN, MAX_PAYLOAD,
 };
-use super::reply::{Event, Need, ReplyKind, ReplyTracker};
+use super::reply::{scan, Event, ReplyKind, ReplyTracker, Scan, ScanCursor};
 use super::response::{
     decode_err, encode_eof, encode_err, encode_ok, session_state_entries, terminator_status,
     OkPacket,
 };
-use super::ProtocolError;
 
 /// Server greeting: decode, and when it decodes, encode and decode again. The encoder always
 /// writes the second scramble part and the plugin name, so the round trip is exact for greetings
@@ -324,10 +323,15 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0;
     let mut passed = 0;
-    let mut skip = 0;
+    let mut cur = ScanCursor::default();
     let mut local_infiles = 0;
     loop {
-        let Ok((pos, event, want)) = scan(&buf, &mut skip, &mut tracker) else {
+        let Ok(Scan {
+            pass: pos,
+            event,
+            want,
+        }) = scan(&buf, &mut cur, &mut tracker)
+        else {
             return Outcome::Failed;
         };
         buf.drain(..pos);
@@ -335,7 +339,7 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
         match event {
             Some(Event::Done { status, error }) => {
                 assert!(tracker.is_done());
-                assert_eq!(skip, 0);
+                assert!(cur.at_boundary());
                 return Outcome::Done {
                     status,
                     error,
@@ -355,7 +359,7 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
         // The walk stopped because it needs more bytes than are buffered: otherwise the relay
         // would wait for the server while holding a complete reply.
         assert!(
-            (buf.is_empty() && skip > 0) || want > buf.len(),
+            (buf.is_empty() && !cur.at_boundary()) || want > buf.len(),
             "scan stopped with {} bytes buffered, wanting {want}",
             buf.len()
         );
@@ -368,52 +372,5 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
         let n = piece.min(stream.len() - fed);
         buf.extend_from_slice(&stream[fed..fed + n]);
         fed += n;
-    }
-}
-
-/// A copy of `wire::relay::scan` (private there): walks the buffered bytes, returning how many
-/// leading bytes can be passed on, the event that stopped the walk, and how many bytes must be
-/// buffered before it can go on.
-fn scan(
-    data: &[u8],
-    skip: &mut usize,
-    tracker: &mut ReplyTracker,
-) -> Result<(usize, Option<Event>, usize), ProtocolError> {
-    let mut pos = 0;
-    loop {
-        if *skip > 0 {
-            let n = (*skip).min(data.len() - pos);
-            pos += n;
-            *skip -= n;
-            if *skip > 0 {
-                return Ok((pos, None, 0));
-            }
-        }
-        let rest = &data[pos..];
-        let Some(h) = parse_header(rest) else {
-            return Ok((pos, None, rest.len() + HEADER_LEN));
-        };
-        let first = rest.get(HEADER_LEN).copied();
-        if h.payload_len > 0 && first.is_none() {
-            return Ok((pos, None, HEADER_LEN + 1));
-        }
-        let whole = HEADER_LEN + h.payload_len;
-        let need = tracker.need(h, first);
-        if need == Need::Whole && rest.len() < whole {
-            return Ok((pos, None, whole));
-        }
-        let avail = (rest.len() - HEADER_LEN).min(h.payload_len);
-        let event = tracker.on_packet(h, &rest[HEADER_LEN..HEADER_LEN + avail])?;
-        pos += HEADER_LEN + avail;
-        *skip = h.payload_len - avail;
-        match event {
-            Event::More => {}
-            Event::Done { .. } | Event::LocalInfile => {
-                if *skip > 0 {
-                    return Err(ProtocolError::Malformed("reply ended inside a packet"));
-                }
-                return Ok((pos, Some(event), 0));
-            }
-        }
     }
 }

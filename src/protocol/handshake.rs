@@ -96,6 +96,28 @@ impl<'a> Greeting<'a> {
     }
 }
 
+/// A trailing NUL-terminated field that is there when `present` (its capability was negotiated)
+/// and bytes remain.
+fn optional_nul(input: &[u8], present: bool) -> IResult<&[u8], Option<&[u8]>> {
+    if present && !input.is_empty() {
+        let (rest, v) = nul_or_eof_bytes(input)?;
+        Ok((rest, Some(v)))
+    } else {
+        Ok((input, None))
+    }
+}
+
+/// The connection-attributes block, kept raw with its length prefix, when CONNECT_ATTRS was
+/// negotiated and bytes remain.
+fn optional_attributes(input: &[u8], caps: u32) -> IResult<&[u8], Option<&[u8]>> {
+    if caps & cap::CONNECT_ATTRS != 0 && !input.is_empty() {
+        let (rest, _) = lenenc_bytes(input)?;
+        Ok((rest, Some(&input[..input.len() - rest.len()])))
+    } else {
+        Ok((input, None))
+    }
+}
+
 /// The client's answer to the greeting (HandshakeResponse41).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandshakeResponse<'a> {
@@ -124,25 +146,9 @@ fn handshake_response(input: &[u8]) -> IResult<&[u8], HandshakeResponse<'_>> {
     } else {
         nul_or_eof_bytes(input)?
     };
-    let (input, database) = if capabilities & cap::CONNECT_WITH_DB != 0 && !input.is_empty() {
-        let (i, d) = nul_or_eof_bytes(input)?;
-        (i, Some(d))
-    } else {
-        (input, None)
-    };
-    let (input, auth_plugin) = if capabilities & cap::PLUGIN_AUTH != 0 && !input.is_empty() {
-        let (i, p) = nul_or_eof_bytes(input)?;
-        (i, Some(p))
-    } else {
-        (input, None)
-    };
-    let (input, attributes) = if capabilities & cap::CONNECT_ATTRS != 0 && !input.is_empty() {
-        let before = input;
-        let (i, _) = lenenc_bytes(input)?;
-        (i, Some(&before[..before.len() - i.len()]))
-    } else {
-        (input, None)
-    };
+    let (input, database) = optional_nul(input, capabilities & cap::CONNECT_WITH_DB != 0)?;
+    let (input, auth_plugin) = optional_nul(input, capabilities & cap::PLUGIN_AUTH != 0)?;
+    let (input, attributes) = optional_attributes(input, capabilities)?;
     Ok((
         input,
         HandshakeResponse {
@@ -254,19 +260,8 @@ fn change_user(caps: u32) -> impl Fn(&[u8]) -> IResult<&[u8], ChangeUser<'_>> {
         } else {
             (input, None)
         };
-        let (input, auth_plugin) = if caps & cap::PLUGIN_AUTH != 0 && !input.is_empty() {
-            let (i, p) = nul_or_eof_bytes(input)?;
-            (i, Some(p))
-        } else {
-            (input, None)
-        };
-        let (input, attributes) = if caps & cap::CONNECT_ATTRS != 0 && !input.is_empty() {
-            let before = input;
-            let (i, _) = lenenc_bytes(input)?;
-            (i, Some(&before[..before.len() - i.len()]))
-        } else {
-            (input, None)
-        };
+        let (input, auth_plugin) = optional_nul(input, caps & cap::PLUGIN_AUTH != 0)?;
+        let (input, attributes) = optional_attributes(input, caps)?;
         Ok((
             input,
             ChangeUser {

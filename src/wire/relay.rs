@@ -9,8 +9,7 @@ use thiserror::Error;
 use super::conn::{PacketConn, WireError};
 use crate::net::Stream;
 use crate::protocol::packet::{parse_header, PacketHeader, HEADER_LEN};
-use crate::protocol::reply::{Event, Need, ReplyTracker};
-use crate::protocol::ProtocolError;
+use crate::protocol::reply::{scan, Event, ReplyTracker, Scan, ScanCursor};
 
 /// How a reply relay ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +37,6 @@ pub enum RelayError {
     Client(WireError),
 }
 
-/// Where the relay is inside the current packet.
-#[derive(Default)]
-struct Cursor {
-    /// Payload bytes of the current packet still to pass through without looking.
-    skip: usize,
-}
-
 /// Streams the backend's reply to the client until `tracker` says it is complete. LOCAL INFILE
 /// requests are served by streaming the client's file packets to the backend.
 pub async fn relay_reply<B: Stream, C: Stream>(
@@ -52,23 +44,24 @@ pub async fn relay_reply<B: Stream, C: Stream>(
     client: &mut PacketConn<C>,
     tracker: &mut ReplyTracker,
 ) -> Result<RelayOutcome, RelayError> {
-    let mut cur = Cursor::default();
+    let mut cur = ScanCursor::default();
     let mut sent = false;
-    let backend_err = |source, sent, cur: &Cursor, tracker: &ReplyTracker| RelayError::Backend {
-        source,
-        sent,
-        at_boundary: cur.skip == 0,
-        next_seq: tracker.last_seq().wrapping_add(1),
-    };
+    let backend_err =
+        |source, sent, cur: &ScanCursor, tracker: &ReplyTracker| RelayError::Backend {
+            source,
+            sent,
+            at_boundary: cur.at_boundary(),
+            next_seq: tracker.last_seq().wrapping_add(1),
+        };
     loop {
-        let (pos, event, want) = scan(backend.rbuf.data(), &mut cur, tracker)
+        let Scan { pass, event, want } = scan(backend.rbuf.data(), &mut cur, tracker)
             .map_err(|e| backend_err(e.into(), sent, &cur, tracker))?;
-        if pos > 0 {
+        if pass > 0 {
             client
-                .write_all(&backend.rbuf.data()[..pos])
+                .write_all(&backend.rbuf.data()[..pass])
                 .await
                 .map_err(RelayError::Client)?;
-            backend.rbuf.consume(pos);
+            backend.rbuf.consume(pass);
             sent = true;
         }
         match event {
@@ -97,53 +90,6 @@ pub async fn relay_reply<B: Stream, C: Stream>(
             Ok(0) => return Err(backend_err(WireError::Closed, sent, &cur, tracker)),
             Ok(_) => {}
             Err(e) => return Err(backend_err(e.into(), sent, &cur, tracker)),
-        }
-    }
-}
-
-/// Walks the buffered bytes. Returns how many leading bytes can be passed on, the event that
-/// stopped the walk (end of reply or LOCAL INFILE), and how many bytes must be buffered before
-/// the walk can go on.
-fn scan(
-    data: &[u8],
-    cur: &mut Cursor,
-    tracker: &mut ReplyTracker,
-) -> Result<(usize, Option<Event>, usize), ProtocolError> {
-    let mut pos = 0;
-    loop {
-        if cur.skip > 0 {
-            let n = cur.skip.min(data.len() - pos);
-            pos += n;
-            cur.skip -= n;
-            if cur.skip > 0 {
-                return Ok((pos, None, 0));
-            }
-        }
-        let rest = &data[pos..];
-        let Some(h) = parse_header(rest) else {
-            return Ok((pos, None, rest.len() + HEADER_LEN));
-        };
-        let first = rest.get(HEADER_LEN).copied();
-        if h.payload_len > 0 && first.is_none() {
-            return Ok((pos, None, HEADER_LEN + 1));
-        }
-        let whole = HEADER_LEN + h.payload_len;
-        let need = tracker.need(h, first);
-        if need == Need::Whole && rest.len() < whole {
-            return Ok((pos, None, whole));
-        }
-        let avail = (rest.len() - HEADER_LEN).min(h.payload_len);
-        let event = tracker.on_packet(h, &rest[HEADER_LEN..HEADER_LEN + avail])?;
-        pos += HEADER_LEN + avail;
-        cur.skip = h.payload_len - avail;
-        match event {
-            Event::More => {}
-            Event::Done { .. } | Event::LocalInfile => {
-                if cur.skip > 0 {
-                    return Err(ProtocolError::Malformed("reply ended inside a packet"));
-                }
-                return Ok((pos, Some(event), 0));
-            }
         }
     }
 }

@@ -388,5 +388,9 @@ impl ReplyTracker {
     }
 }
 
+mod scan;
+
+pub use scan::{scan, Scan, ScanCursor};
+
 #[cfg(test)]
 mod tests;
