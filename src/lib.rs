@@ -4,6 +4,7 @@
 //! codec, the classifier and the configuration; `main.rs` only parses the command line.
 
 pub mod auth;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -20,6 +20,9 @@ use crate::session::{run_session, ServerIdentity, ShardContext};
 
 /// How often a shard looks at the process-wide stop flag. Only shutdown waits on this.
 const STOP_POLL: Duration = Duration::from_millis(50);
+/// How long shutdown waits for in-flight replies (a long query, a stuck backend) before closing
+/// the sessions anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 pub async fn run_shard(
     shard: u32,
@@ -71,7 +74,16 @@ pub async fn run_shard(
     for t in accept_tasks {
         t.await;
     }
+    let started = std::time::Instant::now();
     while active.get() > 0 {
+        if started.elapsed() > SHUTDOWN_GRACE {
+            warn!(
+                shard,
+                sessions = active.get(),
+                "replies still in flight after the shutdown grace period; closing them"
+            );
+            break;
+        }
         glommio::timer::sleep(Duration::from_millis(5)).await;
     }
     info!(shard, "shard stopped");
