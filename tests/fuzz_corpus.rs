@@ -1,8 +1,8 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/*`) through
-//! `sluice::protocol::fuzz_entry` on stable, so every input the fuzzers found stays a regression
-//! test in CI. Also holds the seed generator (`--ignored write_seeds`) that wrote the hand-made
-//! seeds. It must not need nightly, a network or a database, and must not change the corpus unless
-//! the seed generator is run explicitly.
+//! `sluice::protocol::fuzz_entry` and `sluice::classify::fuzz_entry` on stable, so every input
+//! the fuzzers found stays a regression test in CI. Also holds the seed generator
+//! (`--ignored write_seeds`) that wrote the hand-made seeds. It must not need nightly, a network
+//! or a database, and must not change the corpus unless the seed generator is run explicitly.
 
 use std::fs;
 use std::panic;
@@ -28,6 +28,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("lenenc", fuzz_entry::lenenc),
     ("reply_stream", fuzz_entry::reply_stream),
     ("framing", fuzz_entry::framing),
+    ("classify", sluice::classify::fuzz_entry::classify),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -101,6 +102,7 @@ fn seeds() -> Seeds {
         ("lenenc", lenencs()),
         ("reply_stream", reply_streams()),
         ("framing", framings()),
+        ("classify", classify_seeds()),
     ]
 }
 
@@ -387,4 +389,52 @@ fn framings() -> Vec<(&'static str, Vec<u8>)> {
             v
         }),
     ]
+}
+
+/// SQL statements covering each classification rule (the classifier's own unit tests hold the
+/// expected answers; here they only seed the fuzzer).
+fn classify_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    [
+        ("point-select", "SELECT c FROM sbtest1 WHERE id = 4711"),
+        ("join", "SELECT a.id, COUNT(*) FROM t1 a JOIN t2 b ON (a.id = b.id) WHERE a.x IN (1, 2) GROUP BY a.id"),
+        ("union", "(SELECT 1) UNION ALL (SELECT 2);"),
+        ("cte", "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5), s AS (SELECT 2) SELECT * FROM r, s"),
+        ("cte-dml", "WITH c AS (SELECT id FROM u) DELETE FROM t WHERE id IN (SELECT id FROM c)"),
+        ("for-update-subquery", "SELECT * FROM t WHERE id IN (SELECT id FROM u FOR UPDATE SKIP LOCKED)"),
+        ("lock-in-share-mode", "SELECT * FROM t LOCK IN SHARE MODE"),
+        ("into", "SELECT a, b FROM t WHERE id = 1 INTO @x, @y"),
+        ("assign", "SELECT @rownum := @rownum + 1 AS n FROM t"),
+        ("sequence", "SELECT NEXTVAL(s), NEXT VALUE FOR s, PREVIOUS VALUE FOR s, s.currval"),
+        ("functions", "SELECT my_func(1), db.f(2), `q`(3), NOW(), JSON_EXTRACT(j, '$.a'), CAST(x AS DECIMAL(10,2))"),
+        ("same-connection", "SELECT LAST_INSERT_ID(), FOUND_ROWS(), ROW_COUNT(), @@identity, @@warning_count"),
+        ("calc-found-rows", "SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 10"),
+        ("get-lock", "DO GET_LOCK('a', 10), RELEASE_LOCK('a'), IS_FREE_LOCK('b')"),
+        ("lock-tables", "LOCK TABLES t READ, u WRITE"),
+        ("flush-read-lock", "FLUSH TABLES t1, t2 WITH READ LOCK"),
+        ("temporary", "CREATE OR REPLACE TEMPORARY TABLE tmp (a INT) AS SELECT 1"),
+        ("prepare", "PREPARE s FROM 'SELECT ?'"),
+        ("set-session", "SET NAMES utf8mb4 COLLATE utf8mb4_bin, SESSION sql_mode = '', @@session.time_zone := 'UTC', @u = 1"),
+        ("set-global", "SET GLOBAL max_connections = 100, PERSIST x = 1, @@global.y = 2"),
+        ("set-transaction", "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"),
+        ("autocommit", "SET autocommit = 0"),
+        ("use", "USE `my``db`;"),
+        ("start-transaction", "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT"),
+        ("commit", "COMMIT WORK AND NO CHAIN RELEASE"),
+        ("xa", "XA START 'x'"),
+        ("sluice-set", "SET @@session.sluice_consistency = 'global'"),
+        ("sluice-select", "select @@sluice_last_gtid;"),
+        ("sluice-show", "SHOW SLUICE BACKENDS"),
+        ("hint", "/* sluice: replica, consistency=eventual, min_gtid=0-1-100,0-2-5 */ SELECT f(1)"),
+        ("exec-comment", "SELECT * FROM t /*!50100 FOR UPDATE */ /*M!100100 NOWAIT */"),
+        ("multi", "SELECT 'a;b'; UPDATE t SET a = 1 -- x\n"),
+        ("explain-dml", "EXPLAIN FORMAT=JSON UPDATE t SET a = 1"),
+        ("show-master", "SHOW BINARY LOG STATUS"),
+        ("returning", "INSERT INTO t VALUES (1) RETURNING id"),
+        ("procedure", "CREATE PROCEDURE p() BEGIN SELECT 1; UPDATE t SET a = 1; END"),
+        ("set-statement", "SET STATEMENT max_statement_time = 1 FOR SELECT * FROM t"),
+        ("unterminated", "SELECT 'abc"),
+    ]
+    .into_iter()
+    .map(|(name, sql)| (name, sql.as_bytes().to_vec()))
+    .collect()
 }

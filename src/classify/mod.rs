@@ -13,9 +13,9 @@
 //!
 //! `lexer` (tokens, comments, executable comments), `hint` (`/* sluice: … */`), `keyword`,
 //! `functions` (read-only built-ins, non-call keywords, special functions), `statement` (first
-//! keywords), `set`, `show`, `transaction`, `scan` (facts found anywhere in the text),
-//! `classification` (combining them), result types in `route`, `kind`, `flags`, `effects`,
-//! `config`, and `fuzz_entry`.
+//! keywords), `set` (SET lists), `set_form` (SET statements), `show`, `transaction`, `scan`
+//! (facts found anywhere in the text), `classification` (combining them), result types in
+//! `route`, `kind`, `flags`, `effects`, `config`, and `fuzz_entry`.
 //!
 //! # Rules
 //!
@@ -112,6 +112,7 @@ mod lexer;
 mod route;
 mod scan;
 mod set;
+mod set_form;
 mod show;
 mod statement;
 mod transaction;

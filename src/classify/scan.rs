@@ -212,6 +212,18 @@ impl Scanner<'_> {
     /// `name (` where `name` is not after a `.`; `prev` and `prev2` are the tokens before it. `bare` is false for a backtick-quoted name,
     /// which never names a built-in or a keyword.
     fn call(&mut self, name: &[u8], prev: Option<Tok<'_>>, prev2: Option<Tok<'_>>, bare: bool) {
+        let mut buf = [0u8; 64];
+        let upper = if bare {
+            functions::upper(name, &mut buf)
+        } else {
+            None
+        };
+        // Special functions count wherever they appear, even where the name could be a column
+        // list: erring towards the primary is safe.
+        if let Some(special) = upper.and_then(functions::special) {
+            self.special(special);
+            return;
+        }
         let not_a_call = match prev {
             Some(Tok::Punct(b')')) => true,
             // `EXPLAIN FORMAT = TREE (SELECT …)`
@@ -220,24 +232,14 @@ impl Scanner<'_> {
             Some(Tok::Word(p)) => matches!(keyword(p), Kw::As | Kw::With | Kw::Recursive),
             _ => false,
         };
-        if not_a_call {
+        if not_a_call
+            || upper
+                .is_some_and(|up| functions::is_read_only_builtin(up) || functions::is_not_call(up))
+            || self.cfg.is_read_only_function(None, name)
+        {
             return;
         }
-        if bare {
-            let mut buf = [0u8; 64];
-            if let Some(up) = functions::upper(name, &mut buf) {
-                if let Some(special) = functions::special(up) {
-                    self.special(special);
-                    return;
-                }
-                if functions::is_read_only_builtin(up) || functions::is_not_call(up) {
-                    return;
-                }
-            }
-        }
-        if !self.cfg.is_read_only_function(None, name) {
-            self.facts.unknown_function = true;
-        }
+        self.facts.unknown_function = true;
     }
 
     fn special(&mut self, special: Special) {

@@ -18,7 +18,8 @@ use super::kind::StatementKind;
 use super::lexer::{Lexer, Tok};
 use super::route::PrimaryReason;
 use super::scan::ScanOptions;
-use super::set::{parse_set, split_system_variable, SetForm, VarScope};
+use super::set::{split_system_variable, VarScope};
+use super::set_form::{parse_set, SetForm};
 use super::show::{show, ShowClass};
 use super::transaction;
 

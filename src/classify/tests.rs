@@ -1220,3 +1220,12 @@ fn long_and_deep_inputs() {
     let comments = "/*".repeat(50_000);
     primary(&comments, R::Unparseable);
 }
+
+#[test]
+fn special_functions_count_after_a_closing_parenthesis() {
+    // Found by the fuzzer: `) name (` reads like a derived-table column list, but a special
+    // function there must still count.
+    primary("SELECT f() LAST_INSERT_ID()", R::SameConnection);
+    primary("SELECT (1) GET_LOCK('a', 1)", R::Lock);
+    primary("/* sluice: replica */ SELECT (2) NEXTVAL(s)", R::Sequence);
+}
