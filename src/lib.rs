@@ -8,9 +8,13 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod gtid;
 pub mod net;
 pub mod pool;
 pub mod protocol;
 pub mod runtime;
 pub mod session;
 pub mod wire;
+
+#[cfg(test)]
+mod test_rng;

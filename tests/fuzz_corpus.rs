@@ -1,5 +1,5 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/*`) through
-//! `sluice::protocol::fuzz_entry` and `sluice::classify::fuzz_entry` on stable, so every input
+//! `sluice::protocol::fuzz_entry`, `sluice::classify::fuzz_entry` and `sluice::gtid::fuzz_entry` on stable, so every input
 //! the fuzzers found stays a regression test in CI. Also holds the seed generator
 //! (`--ignored write_seeds`) that wrote the hand-made seeds. It must not need nightly, a network
 //! or a database, and must not change the corpus unless the seed generator is run explicitly.
@@ -29,6 +29,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("reply_stream", fuzz_entry::reply_stream),
     ("framing", fuzz_entry::framing),
     ("classify", sluice::classify::fuzz_entry::classify),
+    ("gtid", sluice::gtid::fuzz_entry::gtid),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -103,6 +104,7 @@ fn seeds() -> Seeds {
         ("reply_stream", reply_streams()),
         ("framing", framings()),
         ("classify", classify_seeds()),
+        ("gtid", gtid_seeds()),
     ]
 }
 
@@ -436,5 +438,34 @@ fn classify_seeds() -> Vec<(&'static str, Vec<u8>)> {
     ]
     .into_iter()
     .map(|(name, sql)| (name, sql.as_bytes().to_vec()))
+    .collect()
+}
+
+/// GTID texts of both flavours, valid and broken (the target parses every input as both).
+fn gtid_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    [
+        ("empty", ""),
+        ("mysql-one", "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"),
+        ("mysql-intervals", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:11-18"),
+        ("mysql-multi", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4f22ab58-82db-22f2-af44-d91bb0530673:1-100"),
+        ("mysql-unsorted", " 4F22AB58-82DB-22F2-AF44-D91BB0530673:7:1-3:4-5 , 3e11fa47-71ca-11e1-9e33-c80aa9429562:9\n"),
+        ("mysql-tagged", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:domain_a:1-3:zz:9"),
+        ("mysql-tag-only", "3e11fa47-71ca-11e1-9e33-c80aa9429562:Tag:7"),
+        ("mysql-max", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9223372036854775807"),
+        ("mysql-overflow", "3e11fa47-71ca-11e1-9e33-c80aa9429562:9223372036854775808"),
+        ("mysql-zero", "3e11fa47-71ca-11e1-9e33-c80aa9429562:0"),
+        ("mysql-reversed", "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-3"),
+        ("mysql-bad-uuid", "3e11fa47-71ca-11e1-9e33-c80aa942956:1"),
+        ("mysql-trailing-comma", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1,"),
+        ("mariadb-one", "0-3307-1212"),
+        ("mariadb-multi", "0-1-100,1-2-7"),
+        ("mariadb-state", "0-1-100,0-2-150,0-3-120,2-1-1"),
+        ("mariadb-spaced", " 1-2-7 ,\n 0-1-100 "),
+        ("mariadb-max", "4294967295-4294967295-18446744073709551615"),
+        ("mariadb-overflow", "4294967296-1-1"),
+        ("mariadb-short", "0-1"),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name, text.as_bytes().to_vec()))
     .collect()
 }

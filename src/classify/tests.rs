@@ -1066,27 +1066,13 @@ fn letter_case_does_not_matter() {
 
 // ---- robustness ---------------------------------------------------------------------------------
 
-/// xorshift64*: deterministic, no crate needed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::test_rng::TestRng as Rng;
 
 #[test]
 fn random_bytes_never_panic() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..20_000 {
-        let len = rng.below(64);
+        let len = rng.index(64);
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         fuzz_entry::classify(&data);
     }
@@ -1196,7 +1182,7 @@ fn random_token_soup_keeps_the_invariants() {
         let n = 1 + rng.below(14);
         let mut sql = Vec::new();
         for _ in 0..n {
-            sql.extend_from_slice(VOCAB[rng.below(VOCAB.len())].as_bytes());
+            sql.extend_from_slice(VOCAB[rng.index(VOCAB.len())].as_bytes());
             if rng.below(3) > 0 {
                 sql.push(b' ');
             }
