@@ -4,6 +4,10 @@
 # with scripts/topology.sh). Set SLUICE_TEST_FLAVORS=mariadb (or mysql) to test one flavor only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# rustup installs into ~/.cargo/bin, which a non-login shell may not have on PATH.
+if ! command -v cargo >/dev/null && [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]]; then
+    export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
 
 flavors=${SLUICE_TEST_FLAVORS:-mariadb,mysql}
 export SLUICE_TEST_FLAVORS=$flavors
