@@ -69,11 +69,14 @@ impl<N: Net> ShardContext<N> {
         }
     }
 
-    /// A connection id unique across shards: the shard number in the top byte.
+    /// The connection id sluice shows a client: unique across shards (shard number in bits
+    /// 24..31), and with the top bit set so it can never equal a backend's thread id. Clients
+    /// use it for `KILL QUERY <id>` (the mysql CLI on Ctrl-C); a low id would kill whichever
+    /// unrelated backend thread has that number, this one gets "Unknown thread id" instead.
     pub fn next_connection_id(&self) -> u32 {
         let n = self.next_id.get().wrapping_add(1) & 0x00ff_ffff;
         self.next_id.set(n);
-        (self.shard << 24) | n
+        0x8000_0000 | ((self.shard & 0x7f) << 24) | n
     }
 
     /// What sluice shows clients in its greeting.
