@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use crate::auth::{AuthPlugin, UserStore};
+use crate::classify::ClassifierConfig;
 use crate::net::{Net, Shutdown};
 use crate::pool::BackendTarget;
 use crate::protocol::constants::{cap, DEFAULT_COLLATION};
@@ -41,6 +42,8 @@ pub struct ShardContext<N: Net> {
     identity: RefCell<ServerIdentity>,
     pub connect_timeout: Duration,
     pub shutdown: Shutdown,
+    /// Functions configured as read-only, for the classifier.
+    pub classifier: ClassifierConfig,
     next_id: Cell<u32>,
 }
 
@@ -65,6 +68,7 @@ impl<N: Net> ShardContext<N> {
             identity: RefCell::new(identity),
             connect_timeout,
             shutdown,
+            classifier: ClassifierConfig::default(),
             next_id: Cell::new(0),
         }
     }

@@ -20,6 +20,11 @@ pub enum SessionError {
     Backend(#[from] BackendError),
     #[error("sluice is shutting down")]
     ShuttingDown,
+    /// The backend connection was lost while the session held state a new connection cannot
+    /// be given (an open transaction, temporary tables, locks...): the client connection is
+    /// closed, as a server restart would close it, after the ERR for the failed command.
+    #[error("backend connection lost while {0}; closing the session")]
+    LostState(&'static str),
 }
 
 impl From<WireError> for SessionError {
@@ -38,6 +43,7 @@ impl ErrorInfo for SessionError {
             SessionError::Auth(e) => e.origin(),
             SessionError::Backend(e) => e.origin(),
             SessionError::ShuttingDown => Origin::Sluice,
+            SessionError::LostState(_) => Origin::Backend,
         }
     }
 
@@ -54,6 +60,7 @@ impl ErrorInfo for SessionError {
             SessionError::Protocol(e) => e.mysql_error(),
             SessionError::Auth(e) => e.mysql_error(),
             SessionError::Backend(e) => e.mysql_error(),
+            SessionError::LostState(_) => None,
             SessionError::ShuttingDown => Some(MysqlError::new(
                 codes::SERVER_SHUTDOWN,
                 "08S01",

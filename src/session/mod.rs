@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod login;
 mod outbox;
+mod recovery;
 mod run;
 
 pub use context::{ServerIdentity, ShardContext};

@@ -9,6 +9,7 @@ use tracing::debug;
 
 use super::login::{accept_client, authenticate, Answer, ClientLogin};
 use super::outbox::{send_err, send_ok};
+use super::recovery::{Pending, Recovery};
 use super::{SessionError, ShardContext};
 use crate::auth::new_scramble;
 use crate::error::{codes, ErrorInfo, MysqlError};
@@ -17,10 +18,13 @@ use crate::pool::{BackendConn, BackendError, LoginParams};
 use crate::protocol::command::{action, CommandAction};
 use crate::protocol::constants::{com, status};
 use crate::protocol::handshake::ChangeUser;
-use crate::protocol::packet::{PacketHeader, HEADER_LEN};
+use crate::protocol::packet::{write_packet, PacketHeader, HEADER_LEN};
 use crate::protocol::reply::{ReplyKind, ReplyTracker};
 use crate::protocol::ProtocolError;
-use crate::wire::{forward_packets, relay_reply, ForwardError, PacketConn, RelayError, WireError};
+use crate::wire::{
+    drain_reply, forward_packets, relay_reply, ForwardError, PacketConn, RelayError, RelayOutcome,
+    WireError,
+};
 
 /// Commands up to this size are buffered whole; larger ones are streamed to the backend.
 const MAX_BUFFERED_COMMAND: usize = 1024 * 1024;
@@ -33,8 +37,17 @@ struct Session<'c, N: Net> {
     scramble: [u8; crate::auth::SCRAMBLE_LEN],
     login: ClientLogin,
     backend: Option<BackendConn<N::Stream>>,
-    /// Schema named by a COM_INIT_DB in flight; becomes the login schema if the server agrees.
-    pending_database: Option<Vec<u8>>,
+    /// What a new backend connection must be given, and whether it can be.
+    recovery: Recovery,
+}
+
+/// What a forwarded command will change in the session if it succeeds.
+enum Effect {
+    None,
+    Query(Pending),
+    InitDb(Vec<u8>),
+    Prepare,
+    Reset,
 }
 
 /// Serves one client connection until it ends. Never panics on client or backend input.
@@ -55,6 +68,7 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
             return;
         }
     };
+    let recovery = Recovery::new(login.database.clone());
     let mut session = Session {
         ctx: &ctx,
         client,
@@ -62,7 +76,7 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
         scramble,
         login,
         backend: None,
-        pending_database: None,
+        recovery,
     };
     let seq = session.login.next_seq;
     let result = match session.connect_backend().await {
@@ -84,12 +98,14 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
 }
 
 impl<N: Net> Session<'_, N> {
+    /// Opens the session's backend connection and gives it the session's state (schema at
+    /// login, then the session `SET`s replayed in order).
     async fn connect_backend(&mut self) -> Result<(), SessionError> {
         let login = &self.login;
         let params = LoginParams {
             user: &login.identity.user,
             password: &login.identity.password,
-            database: login.database.as_deref(),
+            database: self.recovery.database.as_deref(),
             capabilities: login.capabilities,
             collation: login.collation,
             attributes: login.attributes.as_deref(),
@@ -107,7 +123,76 @@ impl<N: Net> Session<'_, N> {
             conn.server_collation,
         );
         self.backend = Some(conn);
+        self.replay_state().await
+    }
+
+    /// Runs the session's `SET` statements on a fresh backend connection. Any failure closes the
+    /// session: its commands must not run with settings other than the ones it chose.
+    async fn replay_state(&mut self) -> Result<(), SessionError> {
+        let Some(backend) = self.backend.as_mut() else {
+            return Ok(());
+        };
+        let mut packet = Vec::new();
+        for stmt in self.recovery.replay() {
+            packet.clear();
+            let mut payload = Vec::with_capacity(1 + stmt.len());
+            payload.push(com::QUERY);
+            payload.extend_from_slice(stmt);
+            write_packet(&mut packet, 0, &payload);
+            let mut tracker = ReplyTracker::new(ReplyKind::ResultSets, backend.capabilities);
+            let done = match backend.conn.write_all(&packet).await {
+                Ok(()) => drain_reply(&mut backend.conn, &mut tracker).await,
+                Err(e) => Err(e),
+            };
+            if !matches!(done, Ok(RelayOutcome { error: false, .. })) {
+                self.backend = None;
+                return Err(SessionError::LostState(
+                    "its session settings could not be restored",
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// What `command` will change if it succeeds (learned before the packet is sent).
+    fn effect_of(&self, command: u8, header: PacketHeader, large: bool) -> Effect {
+        if large {
+            return Effect::None;
+        }
+        let body = &self.client.payload(header)[1..];
+        match command {
+            com::QUERY => Effect::Query(self.recovery.inspect(body, &self.ctx.classifier)),
+            com::INIT_DB => Effect::InitDb(body.to_vec()),
+            com::STMT_PREPARE => Effect::Prepare,
+            com::RESET_CONNECTION => Effect::Reset,
+            _ => Effect::None,
+        }
+    }
+
+    /// A reply ended: record what the command changed.
+    fn settle(&mut self, effect: Effect, tracker: &ReplyTracker, outcome: RelayOutcome) {
+        if !outcome.error {
+            self.recovery.note_status(outcome.status);
+        }
+        match effect {
+            Effect::Query(pending) => self.recovery.settle(pending, outcome.error),
+            Effect::InitDb(db) if !outcome.error => self.recovery.database = Some(db),
+            Effect::Prepare if !outcome.error => {
+                if let Some(ok) = tracker.prepare_ok() {
+                    self.recovery.prepared(ok.statement_id);
+                }
+            }
+            Effect::Reset if !outcome.error => self.recovery.reset(),
+            _ => {}
+        }
+    }
+
+    /// After an ERR for a lost backend: a session holding connection-bound state is closed.
+    fn after_loss(&self) -> Result<(), SessionError> {
+        match self.recovery.blocker() {
+            Some(why) => Err(SessionError::LostState(why)),
+            None => Ok(()),
+        }
     }
 
     /// The command loop.
@@ -195,6 +280,13 @@ impl<N: Net> Session<'_, N> {
                 return Ok(());
             }
         }
+        let effect = self.effect_of(command, header, large);
+        if command == com::STMT_CLOSE && !large {
+            if let Some(id) = self.client.payload(header).get(1..5) {
+                self.recovery
+                    .closed(u32::from_le_bytes([id[0], id[1], id[2], id[3]]));
+            }
+        }
         let Some(backend) = self.backend.as_mut() else {
             return Ok(());
         };
@@ -209,9 +301,6 @@ impl<N: Net> Session<'_, N> {
                 Err(ForwardError::Sink(e)) => Err(e),
             }
         } else {
-            if command == com::INIT_DB {
-                self.pending_database = Some(self.client.payload(header)[1..].to_vec());
-            }
             let r = backend.conn.write_all(self.client.raw_packet(header)).await;
             self.client.consume_packet(header);
             r
@@ -221,7 +310,7 @@ impl<N: Net> Session<'_, N> {
             if kind != ReplyKind::None {
                 self.send_error(reply_seq, &e).await?;
             }
-            return Ok(());
+            return self.after_loss();
         }
         if kind == ReplyKind::None {
             return Ok(());
@@ -229,9 +318,7 @@ impl<N: Net> Session<'_, N> {
         let mut tracker = ReplyTracker::new(kind, backend.capabilities);
         match relay_reply(&mut backend.conn, &mut self.client, &mut tracker).await {
             Ok(outcome) => {
-                if command == com::INIT_DB && !outcome.error {
-                    self.remember_database();
-                }
+                self.settle(effect, &tracker, outcome);
                 Ok(())
             }
             Err(RelayError::Client(e)) => {
@@ -247,21 +334,14 @@ impl<N: Net> Session<'_, N> {
                 let e = self.backend_lost(source);
                 if !sent {
                     self.send_error(reply_seq, &e).await?;
-                    Ok(())
+                    self.after_loss()
                 } else if at_boundary {
                     self.send_error(next_seq, &e).await?;
-                    Ok(())
+                    self.after_loss()
                 } else {
                     Err(e.into())
                 }
             }
-        }
-    }
-
-    /// COM_INIT_DB succeeded: a reconnect must land in the same schema.
-    fn remember_database(&mut self) {
-        if let Some(db) = self.pending_database.take() {
-            self.login.database = Some(db);
         }
     }
 
@@ -323,6 +403,7 @@ impl<N: Net> Session<'_, N> {
         .await?;
         self.login.identity = identity;
         self.login.database = (!database.is_empty()).then_some(database);
+        self.recovery = Recovery::new(self.login.database.clone());
         if let Some(c) = collation {
             self.login.collation = c as u8;
         }

@@ -9,4 +9,6 @@ mod relay;
 
 pub use buffer::ReadBuf;
 pub use conn::{PacketConn, WireError};
-pub use relay::{forward_packets, relay_reply, ForwardError, RelayError, RelayOutcome};
+pub use relay::{
+    drain_reply, forward_packets, relay_reply, ForwardError, RelayError, RelayOutcome,
+};

@@ -94,6 +94,35 @@ pub async fn relay_reply<B: Stream, C: Stream>(
     }
 }
 
+/// Reads a reply to a command sluice sent on its own account (a session-state replay) and
+/// discards it, returning how it ended.
+pub async fn drain_reply<B: Stream>(
+    backend: &mut PacketConn<B>,
+    tracker: &mut ReplyTracker,
+) -> Result<RelayOutcome, WireError> {
+    let mut cur = ScanCursor::default();
+    loop {
+        let Scan { pass, event, want } = scan(backend.rbuf.data(), &mut cur, tracker)?;
+        backend.rbuf.consume(pass);
+        match event {
+            Some(Event::Done { status, error }) => return Ok(RelayOutcome { status, error }),
+            Some(Event::LocalInfile) => {
+                return Err(crate::protocol::ProtocolError::Malformed(
+                    "LOCAL INFILE request during a replay",
+                )
+                .into())
+            }
+            Some(Event::More) | None => {}
+        }
+        if want > backend.rbuf.len() {
+            backend.rbuf.reserve_total(want);
+        }
+        if backend.rbuf.fill(&mut backend.stream).await? == 0 {
+            return Err(WireError::Closed);
+        }
+    }
+}
+
 /// Which side of a forward failed.
 #[derive(Debug, Error)]
 pub enum ForwardError {

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod forwarder;
 pub mod raw;
 
 use std::fmt;
