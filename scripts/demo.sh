@@ -47,7 +47,7 @@ say "wrong password (expect ERROR 1045)"
 mariadb -h127.0.0.1 -P$PORT -uapp -pnot-the-password -e 'SELECT 1' 2>&1 || true
 
 say "sysbench oltp_read_write through sluice: 4 threads, 10 s"
-SB=(--mysql-host=127.0.0.1 --mysql-port=$PORT --mysql-user=app --mysql-password=app
+SB=(--mysql-host=127.0.0.1 "--mysql-port=$PORT" --mysql-user=app --mysql-password=app
     --mysql-db=sbtest --tables=2 --table-size=10000)
 sysbench oltp_read_write "${SB[@]}" cleanup >/dev/null 2>&1 || true
 sysbench oltp_read_write "${SB[@]}" prepare >/dev/null

@@ -65,6 +65,15 @@ pid_path() { echo "${DATA_ROOT}/$1/mysqld.pid"; }
 errlog_path() { echo "${DATA_ROOT}/$1/error.log"; }
 ready_marker() { echo "${DATA_ROOT}/.topology-ready"; }
 
+# The my.cnf lines every flavor writes the same way: where a server keeps its files, and where
+# it listens.
+server_paths_config() {
+    local port=$1 dir
+    dir=$(server_dir "$port")
+    printf '%-30s = %s\n' datadir "$dir/data" tmpdir "$dir/tmp" socket "$dir/mysqld.sock" \
+        pid_file "$dir/mysqld.pid" log_error "$dir/error.log" port "$port" bind_address "$TOPO_HOST"
+}
+
 # ---------------------------------------------------------------- host packages
 
 missing_host_packages() {

@@ -33,19 +33,12 @@ flavor_install() {
 }
 
 flavor_config() {
-    local port=$1 role=$2 dir
-    dir=$(server_dir "$port")
+    local port=$1 role=$2
     cat <<EOF
 # Written by scripts/topology.sh (mariadb flavor, ${role} on port ${port}).
 [mysqld]
 user                           = mysql
-datadir                        = ${dir}/data
-tmpdir                         = ${dir}/tmp
-socket                         = ${dir}/mysqld.sock
-pid_file                       = ${dir}/mysqld.pid
-log_error                      = ${dir}/error.log
-port                           = ${port}
-bind_address                   = ${TOPO_HOST}
+$(server_paths_config "$port")
 skip_name_resolve
 report_host                    = ${TOPO_HOST}
 report_port                    = ${port}

@@ -95,20 +95,13 @@ flavor_install() {
 }
 
 flavor_config() {
-    local port=$1 role=$2 dir
-    dir=$(server_dir "$port")
+    local port=$1 role=$2
     cat <<EOF
 # Written by scripts/topology.sh (mysql flavor, ${role} on port ${port}).
 # Paths are the same inside the chroot and on the host (symlink).
 [mysqld]
 user                           = root
-datadir                        = ${dir}/data
-tmpdir                         = ${dir}/tmp
-socket                         = ${dir}/mysqld.sock
-pid_file                       = ${dir}/mysqld.pid
-log_error                      = ${dir}/error.log
-port                           = ${port}
-bind_address                   = ${TOPO_HOST}
+$(server_paths_config "$port")
 mysqlx                         = OFF
 skip_name_resolve              = ON
 report_host                    = ${TOPO_HOST}

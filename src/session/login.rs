@@ -32,6 +32,8 @@ pub struct Identity {
 #[derive(Debug, Clone)]
 pub struct ClientLogin {
     pub identity: Identity,
+    /// The schema named in the handshake; the session moves it into its `Recovery`, which then
+    /// follows the current schema.
     pub database: Option<Vec<u8>>,
     pub capabilities: u32,
     pub collation: u8,

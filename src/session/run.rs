@@ -18,7 +18,7 @@ use crate::pool::{BackendConn, BackendError, LoginParams};
 use crate::protocol::command::{action, CommandAction};
 use crate::protocol::constants::{com, status};
 use crate::protocol::handshake::ChangeUser;
-use crate::protocol::packet::{write_packet, PacketHeader, HEADER_LEN};
+use crate::protocol::packet::{write_small_packet, PacketHeader, HEADER_LEN};
 use crate::protocol::reply::{ReplyKind, ReplyTracker};
 use crate::protocol::ProtocolError;
 use crate::wire::{
@@ -55,20 +55,21 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
     let mut client = PacketConn::new(stream);
     let connection_id = ctx.next_connection_id();
     let scramble = new_scramble();
-    let login = match accept_client(&ctx, &mut client, connection_id, &scramble, peer.ip()).await {
-        Ok(login) => login,
-        Err(e) => {
-            if let SessionError::Protocol(_) = e {
-                if let Some(err) = e.mysql_error() {
-                    let _ = send_err(&mut client, 2, &err).await;
+    let mut login =
+        match accept_client(&ctx, &mut client, connection_id, &scramble, peer.ip()).await {
+            Ok(login) => login,
+            Err(e) => {
+                if let SessionError::Protocol(_) = e {
+                    if let Some(err) = e.mysql_error() {
+                        let _ = send_err(&mut client, 2, &err).await;
+                    }
                 }
+                debug!(%peer, error = %e, "login failed");
+                client.close().await;
+                return;
             }
-            debug!(%peer, error = %e, "login failed");
-            client.close().await;
-            return;
-        }
-    };
-    let recovery = Recovery::new(login.database.clone());
+        };
+    let recovery = Recovery::new(login.database.take());
     let mut session = Session {
         ctx: &ctx,
         client,
@@ -135,10 +136,10 @@ impl<N: Net> Session<'_, N> {
         let mut packet = Vec::new();
         for stmt in self.recovery.replay() {
             packet.clear();
-            let mut payload = Vec::with_capacity(1 + stmt.len());
-            payload.push(com::QUERY);
-            payload.extend_from_slice(stmt);
-            write_packet(&mut packet, 0, &payload);
+            write_small_packet(&mut packet, 0, |p| {
+                p.push(com::QUERY);
+                p.extend_from_slice(stmt);
+            });
             let mut tracker = ReplyTracker::new(ReplyKind::ResultSets, backend.capabilities);
             let done = match backend.conn.write_all(&packet).await {
                 Ok(()) => drain_reply(&mut backend.conn, &mut tracker).await,
@@ -332,15 +333,15 @@ impl<N: Net> Session<'_, N> {
                 next_seq,
             }) => {
                 let e = self.backend_lost(source);
-                if !sent {
-                    self.send_error(reply_seq, &e).await?;
-                    self.after_loss()
-                } else if at_boundary {
-                    self.send_error(next_seq, &e).await?;
-                    self.after_loss()
-                } else {
-                    Err(e.into())
-                }
+                // The ERR goes where the client expects the next packet; inside a packet there
+                // is no such place, and only closing the connection is right.
+                let seq = match (sent, at_boundary) {
+                    (false, _) => reply_seq,
+                    (true, true) => next_seq,
+                    (true, false) => return Err(e.into()),
+                };
+                self.send_error(seq, &e).await?;
+                self.after_loss()
             }
         }
     }
@@ -402,8 +403,7 @@ impl<N: Net> Session<'_, N> {
         )
         .await?;
         self.login.identity = identity;
-        self.login.database = (!database.is_empty()).then_some(database);
-        self.recovery = Recovery::new(self.login.database.clone());
+        self.recovery = Recovery::new((!database.is_empty()).then_some(database));
         if let Some(c) = collation {
             self.login.collation = c as u8;
         }
