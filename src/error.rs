@@ -85,6 +85,16 @@ pub mod codes {
     pub const BACKEND_UNREACHABLE: u16 = 1429;
     /// ER_NET_READ_ERROR, SQLSTATE 08S01: the backend went away during a command.
     pub const BACKEND_LOST: u16 = 1158;
+    /// ER_CON_COUNT_ERROR, SQLSTATE 08004.
+    pub const TOO_MANY_CONNECTIONS: u16 = 1040;
+    /// ER_UNKNOWN_STMT_HANDLER, SQLSTATE HY000.
+    pub const UNKNOWN_STMT_HANDLER: u16 = 1243;
+    /// ER_WRONG_VALUE_FOR_VAR, SQLSTATE 42000.
+    pub const WRONG_VALUE_FOR_VAR: u16 = 1231;
+    /// ER_SYNTAX_ERROR, SQLSTATE 42000.
+    pub const SYNTAX_ERROR: u16 = 1149;
+    /// ER_UNKNOWN_ERROR, SQLSTATE HY000.
+    pub const UNKNOWN_ERROR: u16 = 1105;
     /// ER_SERVER_SHUTDOWN, SQLSTATE 08S01.
     pub const SERVER_SHUTDOWN: u16 = 1053;
 }

@@ -12,8 +12,10 @@ pub mod gtid;
 pub mod net;
 pub mod pool;
 pub mod protocol;
+pub mod router;
 pub mod runtime;
 pub mod session;
+pub mod signal;
 pub mod wire;
 
 #[cfg(test)]

@@ -3,16 +3,16 @@
 //! their in-flight reply and close. The runtime implements `Net` with glommio; nothing here knows
 //! which runtime that is.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_lite::{AsyncRead, AsyncWrite};
+
+use crate::signal::Signal;
 
 /// A byte stream sluice can read and write (a client socket or a backend socket).
 pub trait Stream: AsyncRead + AsyncWrite + Unpin {}
@@ -49,25 +49,11 @@ async fn unless<T>(fut: impl Future<Output = T>, stop: impl Future<Output = ()>)
     .await
 }
 
-/// Wakers of the tasks waiting for shutdown, in reusable slots: a wait that ends (its future
-/// is dropped, as happens after every command a session reads) frees its slot, so the table
-/// holds one entry per waiting task, never one per wait that ever happened.
-#[derive(Default)]
-struct Waiters {
-    slots: Vec<Option<Waker>>,
-    free: Vec<usize>,
-}
-
-#[derive(Default)]
-struct ShutdownState {
-    triggered: Cell<bool>,
-    waiters: RefCell<Waiters>,
-}
-
 /// A shard-local shutdown flag that can be awaited. Cloning shares the flag.
 #[derive(Clone, Default)]
 pub struct Shutdown {
-    state: Rc<ShutdownState>,
+    triggered: Rc<Cell<bool>>,
+    signal: Signal,
 }
 
 impl Shutdown {
@@ -76,22 +62,12 @@ impl Shutdown {
     }
 
     pub fn trigger(&self) {
-        self.state.triggered.set(true);
-        let wakers: Vec<Waker> = self
-            .state
-            .waiters
-            .borrow_mut()
-            .slots
-            .iter_mut()
-            .filter_map(Option::take)
-            .collect();
-        for w in wakers {
-            w.wake();
-        }
+        self.triggered.set(true);
+        self.signal.notify();
     }
 
     pub fn is_triggered(&self) -> bool {
-        self.state.triggered.get()
+        self.triggered.get()
     }
 
     /// Runs `fut` unless shutdown comes first: `None` if it did.
@@ -100,58 +76,9 @@ impl Shutdown {
     }
 
     /// Resolves once [`Shutdown::trigger`] was called.
-    pub fn wait(&self) -> ShutdownWait {
-        ShutdownWait {
-            state: self.state.clone(),
-            slot: None,
-        }
-    }
-}
-
-pub struct ShutdownWait {
-    state: Rc<ShutdownState>,
-    slot: Option<usize>,
-}
-
-impl Future for ShutdownWait {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.state.triggered.get() {
-            return Poll::Ready(());
-        }
-        let state = self.state.clone();
-        let mut waiters = state.waiters.borrow_mut();
-        match self.slot {
-            Some(i) => match &mut waiters.slots[i] {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                entry => *entry = Some(cx.waker().clone()),
-            },
-            None => {
-                let waker = Some(cx.waker().clone());
-                let i = match waiters.free.pop() {
-                    Some(i) => {
-                        waiters.slots[i] = waker;
-                        i
-                    }
-                    None => {
-                        waiters.slots.push(waker);
-                        waiters.slots.len() - 1
-                    }
-                };
-                self.slot = Some(i);
-            }
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for ShutdownWait {
-    fn drop(&mut self) {
-        if let Some(i) = self.slot.take() {
-            let mut waiters = self.state.waiters.borrow_mut();
-            waiters.slots[i] = None;
-            waiters.free.push(i);
+    pub async fn wait(&self) {
+        if !self.triggered.get() {
+            self.signal.wait().await;
         }
     }
 }
@@ -161,24 +88,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ended_waits_free_their_slots() {
-        let s = Shutdown::new();
-        let waker = futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| {
-            Poll::Ready(cx.waker().clone())
-        }));
-        let mut cx = Context::from_waker(&waker);
-        for _ in 0..1000 {
-            let mut w = Box::pin(s.wait());
-            assert!(w.as_mut().poll(&mut cx).is_pending());
-        }
-        assert_eq!(s.state.waiters.borrow().slots.len(), 1);
-        let mut kept = Box::pin(s.wait());
-        assert!(kept.as_mut().poll(&mut cx).is_pending());
-        s.trigger();
-        assert!(kept.as_mut().poll(&mut cx).is_ready());
-    }
-
-    #[test]
     fn wait_resolves_after_trigger() {
         let s = Shutdown::new();
         let w = s.wait();
@@ -186,5 +95,6 @@ mod tests {
         s.trigger();
         futures_lite::future::block_on(w);
         assert!(s.is_triggered());
+        futures_lite::future::block_on(s.wait());
     }
 }

@@ -10,7 +10,7 @@ use mysql::prelude::Queryable;
 #[test]
 fn greeting_id_cannot_kill_a_backend_thread() {
     each_flavor("connid", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let victim = sluice.conn();
         let id = victim.connection_id();
         assert!(

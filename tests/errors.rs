@@ -89,8 +89,10 @@ fn primary_unreachable_login_gets_err_naming_backend() {
     each_flavor("err_dead_primary", |ctx| {
         let dead = PortReservation::new(); // reserved, nothing listens
         let dead_addr = format!("127.0.0.1:{}", dead.port);
-        let mut sluice =
-            Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, dead_addr.clone()));
+        let mut sluice = Sluice::start_primary_only_with(
+            ctx.flavor,
+            with_primary(ctx.flavor, dead_addr.clone()),
+        );
         for _ in 0..3 {
             let started = Instant::now();
             let err = match Conn::new(sluice.opts()) {
@@ -122,8 +124,10 @@ fn primary_unreachable_login_error_readable_by_mariadb_cli() {
     each_flavor("err_dead_primary_cli", |ctx| {
         let dead = PortReservation::new();
         let dead_addr = format!("127.0.0.1:{}", dead.port);
-        let mut sluice =
-            Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, dead_addr.clone()));
+        let mut sluice = Sluice::start_primary_only_with(
+            ctx.flavor,
+            with_primary(ctx.flavor, dead_addr.clone()),
+        );
         let cli = mariadb_cli(sluice.port, "SELECT 1", &[]);
         assert!(
             !cli.status.success(),
@@ -146,7 +150,8 @@ fn primary_down_and_back_under_a_live_session() {
     each_flavor("err_primary_flap", |ctx| {
         let mut forwarder = Forwarder::start(ctx.flavor.primary_addr());
         let via = forwarder.addr();
-        let mut sluice = Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, via.clone()));
+        let mut sluice =
+            Sluice::start_primary_only_with(ctx.flavor, with_primary(ctx.flavor, via.clone()));
         let mut conn = Conn::new(sluice.opts().read_timeout(Some(Duration::from_secs(15))))
             .expect("login through sluice and the forwarder");
         assert_eq!(select_one(&mut conn).expect("SELECT 1"), Some(1));
@@ -198,7 +203,8 @@ fn primary_lost_mid_statement_error_readable_by_mariadb_cli() {
     each_flavor("err_lost_cli", |ctx| {
         let mut forwarder = Forwarder::start(ctx.flavor.primary_addr());
         let via = forwarder.addr();
-        let mut sluice = Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, via.clone()));
+        let mut sluice =
+            Sluice::start_primary_only_with(ctx.flavor, with_primary(ctx.flavor, via.clone()));
         let port = sluice.port;
         let cli = thread::spawn(move || mariadb_cli(port, "SELECT 1; DO SLEEP(3); SELECT 2", &[]));
         thread::sleep(Duration::from_millis(700));
@@ -222,7 +228,7 @@ fn primary_lost_mid_statement_error_readable_by_mariadb_cli() {
 #[test]
 fn killed_idle_backend_connection_recovers() {
     each_flavor("err_killed_idle", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let mut conn = sluice.conn();
         let id: u64 = conn
             .query_first("SELECT CONNECTION_ID()")
@@ -263,7 +269,8 @@ fn killed_idle_backend_connection_recovers() {
 fn backend_dies_mid_result() {
     each_flavor("err_mid_result", |ctx| {
         let forwarder = Forwarder::start(ctx.flavor.primary_addr());
-        let mut sluice = Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, forwarder.addr()));
+        let mut sluice =
+            Sluice::start_primary_only_with(ctx.flavor, with_primary(ctx.flavor, forwarder.addr()));
         let mut bystander = sluice.conn();
         let mut conn =
             Conn::new(sluice.opts().read_timeout(Some(Duration::from_secs(20)))).expect("login");
@@ -330,7 +337,7 @@ fn backend_dies_mid_result() {
 #[test]
 fn client_gone_mid_result_releases_the_backend() {
     each_flavor("err_client_gone", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let marker = format!("sluice_gone_marker_{}", ctx.flavor);
         let sql = match ctx.flavor {
             Flavor::MariaDb => format!("SELECT seq, '{marker}' FROM seq_1_to_5000000"),
@@ -380,7 +387,7 @@ fn client_gone_mid_result_releases_the_backend() {
 #[test]
 fn garbage_instead_of_handshake_response() {
     each_flavor("err_garbage_login", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let cases: [(&str, Vec<u8>); 5] = [
             (
                 "short garbage packet",
@@ -421,7 +428,7 @@ fn garbage_instead_of_handshake_response() {
 #[test]
 fn truncated_packets_do_not_affect_other_sessions() {
     each_flavor("err_truncated", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let mut bystander = sluice.conn();
         bystander
             .query_drop("SET @sluice_bystander = 7")
@@ -469,7 +476,7 @@ fn truncated_packets_do_not_affect_other_sessions() {
 #[test]
 fn unknown_command_gets_err_1047() {
     each_flavor("err_unknown_cmd", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let mut results = Vec::new();
         for (label, port) in [
             ("through sluice", sluice.port),
@@ -516,7 +523,7 @@ fn unknown_command_gets_err_1047() {
 #[test]
 fn quit_closes_only_that_session() {
     each_flavor("err_quit", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let mut bystander = sluice.conn();
         let mut raw = raw_login(sluice.port);
         raw.write_packet(0, &[0x01]).expect("COM_QUIT");

@@ -52,7 +52,7 @@ fn fetch_blob(conn: &mut Conn, sql: &str, prepared: bool) -> Vec<u8> {
 #[test]
 fn blob_20mib_round_trips() {
     each_flavor("large_blob", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("blob");
         let mut conn = sluice.conn();
         exec(&mut conn, &format!("DROP TABLE IF EXISTS {t}"));
@@ -134,7 +134,7 @@ const MAX_PAYLOAD: usize = 0xff_ffff;
 #[test]
 fn packets_at_the_16mib_boundary() {
     each_flavor("large_boundary", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("edge");
         let mut conn = sluice.conn();
         exec(&mut conn, &format!("DROP TABLE IF EXISTS {t}"));
@@ -255,7 +255,7 @@ fn stream(conn: &mut Conn, sql: &str, mut on_pause: impl FnMut(u64)) -> (u64, u6
 #[test]
 fn million_rows_stream_with_bounded_memory() {
     each_flavor("large_rows", |ctx| {
-        let mut sluice = Sluice::start(ctx.flavor);
+        let mut sluice = Sluice::start_primary_only(ctx.flavor);
         let (setup, sql) = million_rows_sql(ctx.flavor);
 
         let started = Instant::now();

@@ -65,7 +65,7 @@ fn summary(conn: &mut Conn, t: &str) -> (i64, i64, String, i64) {
 #[test]
 fn load_data_local_with_crate_handler() {
     each_flavor("infile_crate", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("rows");
         let mut results = Vec::new();
         for opts in [ctx.flavor.direct_opts(), sluice.opts()] {
@@ -95,7 +95,7 @@ fn load_data_local_with_crate_handler() {
 #[test]
 fn load_data_local_with_cli() {
     each_flavor("infile_cli", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("cli");
         let dir = std::env::temp_dir().join(format!("sluice-infile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");

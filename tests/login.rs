@@ -29,7 +29,7 @@ fn select_one(conn: &mut Conn) -> Option<i64> {
 #[test]
 fn correct_password_logs_in_with_crate_and_cli() {
     each_flavor("login_ok", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut conn = sluice.conn();
         assert_eq!(select_one(&mut conn), Some(1));
         let user: Option<String> = conn
@@ -56,7 +56,7 @@ fn correct_password_logs_in_with_crate_and_cli() {
 #[test]
 fn wrong_password_is_access_denied() {
     each_flavor("login_bad_pw", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let err = server_error(
             Conn::new(sluice.opts().pass(Some("not-the-password"))),
             "login with a wrong password",
@@ -82,7 +82,7 @@ fn wrong_password_is_access_denied() {
 #[test]
 fn unknown_user_is_access_denied() {
     each_flavor("login_unknown", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let err = server_error(
             Conn::new(sluice.opts().user(Some("nobody_here")).pass(Some("x"))),
             "login as an unknown user",
@@ -97,7 +97,7 @@ fn unknown_user_is_access_denied() {
 #[test]
 fn connect_with_database() {
     each_flavor("login_db", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         for db in ["sluice_test", "sbtest"] {
             let mut conn = Conn::new(sluice.opts().db_name(Some(db)))
                 .unwrap_or_else(|err| panic!("connect with db {db}: {err}"));
@@ -118,7 +118,7 @@ fn connect_with_database() {
 #[test]
 fn unknown_database_error_is_relayed() {
     each_flavor("login_nodb", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         // `app` holds ALL ON `sluice_test`.*, where `_` is a wildcard: `sluicextest` is covered by
         // the grant but does not exist (1049); a name outside the grants is refused (1044).
         for (db, code) in [("sluicextest", 1049), ("sluice_no_such_database", 1044)] {
@@ -143,7 +143,7 @@ fn unknown_database_error_is_relayed() {
 #[test]
 fn native_password_listener() {
     each_flavor("login_native", |ctx| {
-        let sluice = Sluice::start_with(ctx.flavor, native_listener);
+        let sluice = Sluice::start_primary_only_with(ctx.flavor, native_listener);
         // The crate answers with the plugin the greeting names: no switch.
         assert_eq!(select_one(&mut sluice.conn()), Some(1));
         let err = server_error(
@@ -167,7 +167,7 @@ fn native_password_listener() {
 #[test]
 fn caching_sha2_listener_with_auth_switch() {
     each_flavor("login_switch", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         // The CLI answering with mysql_native_password first forces an auth switch to
         // caching_sha2_password.
         let cli = mariadb_cli(
@@ -195,9 +195,9 @@ fn change_user_resets_session() {
     each_flavor("login_change_user", |ctx| {
         for native in [false, true] {
             let sluice = if native {
-                Sluice::start_with(ctx.flavor, native_listener)
+                Sluice::start_primary_only_with(ctx.flavor, native_listener)
             } else {
-                Sluice::start(ctx.flavor)
+                Sluice::start_primary_only(ctx.flavor)
             };
             let listener = if native { "native" } else { "caching_sha2" };
             let mut conn = sluice.conn();

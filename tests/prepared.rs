@@ -38,7 +38,7 @@ fn rows_of(conn: &mut Conn, sql: &str, params: Vec<Value>) -> Vec<Vec<Value>> {
 #[test]
 fn params_of_many_types_round_trip() {
     each_flavor("prep_types", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut through = sluice.conn();
         let mut direct = ctx.flavor.direct_conn();
         let sql = "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
@@ -60,7 +60,7 @@ fn params_of_many_types_round_trip() {
 #[test]
 fn insert_select_reexecute_and_close() {
     each_flavor("prep_table", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("p");
         let mut results = Vec::new();
         for (label, mut conn) in [
@@ -137,7 +137,7 @@ fn insert_select_reexecute_and_close() {
 #[test]
 fn prepare_errors_are_relayed() {
     each_flavor("prep_errors", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut through = sluice.conn();
         let mut direct = ctx.flavor.direct_conn();
         for sql in [
@@ -163,7 +163,7 @@ fn prepare_errors_are_relayed() {
 #[test]
 fn many_statements_prepared_and_closed() {
     each_flavor("prep_many", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut conn = sluice.conn();
         // Each distinct text is a new statement; the crate's cache (32) closes old ones.
         for i in 0..300_i64 {
@@ -219,7 +219,7 @@ fn read_prepare_reply(raw: &mut RawConn, first: Packet) -> Result<(u32, u16, u16
 #[test]
 fn stmt_reset_and_long_data_raw() {
     each_flavor("prep_raw", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut raw = RawConn::login(sluice.port, USER, PASSWORD, DATABASE)
             .unwrap_or_else(|err| panic!("raw login: {:?}", err.err()));
         let mut prepare = vec![0x16];
@@ -275,7 +275,7 @@ fn all_sets(conn: &mut Conn, sql: &str, params: Vec<Value>) -> Vec<Vec<Vec<Value
 #[test]
 fn call_with_several_result_sets() {
     each_flavor("prep_call", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let p = ctx.name("proc");
         let mut results = Vec::new();
         for mut conn in [ctx.flavor.direct_conn(), sluice.conn()] {

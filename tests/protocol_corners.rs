@@ -56,7 +56,7 @@ fn run_client(port: u16, table: &str) -> String {
 fn c_client_protocol_corners_match_direct() {
     each_flavor("corners", |ctx| {
         let direct = run_client(ctx.flavor.primary_port(), &ctx.name("direct"));
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let through = run_client(sluice.port, &ctx.name("sluice"));
         let expect_lines = [
             "cursor_rows=5",

@@ -72,7 +72,7 @@ fn script(t: &str) -> Vec<String> {
 #[test]
 fn text_queries_match_direct() {
     each_flavor("queries_text", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("types");
         let statements = script(&t);
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
@@ -95,7 +95,7 @@ fn text_queries_match_direct() {
 #[test]
 fn affected_rows_and_insert_ids() {
     each_flavor("queries_affected", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("aff");
         let mut conn = sluice.conn();
         exec(&mut conn, &format!("DROP TABLE IF EXISTS {t}"));
@@ -122,7 +122,7 @@ fn affected_rows_and_insert_ids() {
 #[test]
 fn init_db_ping_and_errors() {
     each_flavor("queries_initdb", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut conn = sluice.conn();
         conn.ping().expect("COM_PING through sluice");
         conn.select_db("sbtest").expect("COM_INIT_DB sbtest");
@@ -155,7 +155,7 @@ fn init_db_ping_and_errors() {
 #[test]
 fn reset_connection_clears_session_state() {
     each_flavor("queries_reset", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("tmp");
         for (label, port) in [
             ("direct", ctx.flavor.primary_port()),
@@ -220,7 +220,7 @@ fn reset_connection_clears_session_state() {
 #[test]
 fn transactions_commit_and_rollback() {
     each_flavor("queries_tx", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let t = ctx.name("tx");
         let mut conn = sluice.conn();
         exec(&mut conn, &format!("DROP TABLE IF EXISTS {t}"));
@@ -288,7 +288,7 @@ DROP TABLE {t};";
 #[test]
 fn cli_output_matches_direct() {
     each_flavor("queries_cli", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let sql = CLI_SCRIPT.replace("{t}", &ctx.name("cli"));
         let direct = ctx.flavor.direct_cli(&sql);
         let through = sluice.cli(&sql);
@@ -321,7 +321,7 @@ fn cli_output_matches_direct() {
 #[test]
 fn cli_character_sets_match_direct() {
     each_flavor("queries_charset", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let sql = "SELECT @@character_set_client, @@character_set_connection, \
                    @@character_set_results, @@collation_connection, HEX('\u{e9}'), '\u{e9}'";
         // The character set the client names in its handshake must reach the backend session.
@@ -343,7 +343,7 @@ fn cli_character_sets_match_direct() {
 #[test]
 fn pipelined_commands_are_answered_in_order() {
     each_flavor("queries_pipeline", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let mut raw = RawConn::login(sluice.port, USER, PASSWORD, DATABASE)
             .unwrap_or_else(|err| panic!("raw login: {:?}", err.err()));
         // Several commands in one write, before reading any reply.

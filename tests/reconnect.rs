@@ -28,7 +28,8 @@ fn settings(conn: &mut Conn) -> mysql::Result<Option<Settings>> {
 fn replayable_state_survives_a_lost_backend() {
     each_flavor("reconnect_state", |ctx| {
         let mut forwarder = Forwarder::start(ctx.flavor.primary_addr());
-        let sluice = Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, forwarder.addr()));
+        let sluice =
+            Sluice::start_primary_only_with(ctx.flavor, with_primary(ctx.flavor, forwarder.addr()));
         let mut conn = Conn::new(sluice.opts().read_timeout(Some(Duration::from_secs(15))))
             .expect("login through sluice");
         conn.query_drop("USE sbtest").expect("USE");
@@ -60,7 +61,10 @@ fn connection_bound_state_closes_the_session_on_loss() {
             "SET @user_variable = 1",
         ] {
             let mut forwarder = Forwarder::start(ctx.flavor.primary_addr());
-            let sluice = Sluice::start_with(ctx.flavor, with_primary(ctx.flavor, forwarder.addr()));
+            let sluice = Sluice::start_primary_only_with(
+                ctx.flavor,
+                with_primary(ctx.flavor, forwarder.addr()),
+            );
             let mut conn = Conn::new(sluice.opts().read_timeout(Some(Duration::from_secs(15))))
                 .expect("login through sluice");
             conn.query_drop(setup).expect(setup);

@@ -13,7 +13,7 @@ use mysql::prelude::Queryable;
 #[test]
 fn sigterm_finishes_in_flight_reply_then_exits() {
     each_flavor("shutdown", |ctx| {
-        let sluice = Sluice::start(ctx.flavor);
+        let sluice = Sluice::start_primary_only(ctx.flavor);
         let port = sluice.port;
         let mut idle = sluice.conn();
         let mut busy = sluice.conn();

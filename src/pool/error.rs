@@ -70,3 +70,32 @@ impl ErrorInfo for BackendError {
         })
     }
 }
+
+impl ErrorInfo for super::CheckoutError {
+    fn origin(&self) -> Origin {
+        match self {
+            super::CheckoutError::Exhausted { .. } => Origin::Sluice,
+            _ => Origin::Backend,
+        }
+    }
+
+    fn retryable(&self) -> bool {
+        match self {
+            super::CheckoutError::Backend(e) => e.retryable(),
+            super::CheckoutError::Refused(_) => false,
+            super::CheckoutError::Exhausted { .. } => true,
+        }
+    }
+
+    fn mysql_error(&self) -> Option<MysqlError> {
+        match self {
+            super::CheckoutError::Backend(e) => e.mysql_error(),
+            super::CheckoutError::Refused(e) => Some(e.clone()),
+            super::CheckoutError::Exhausted { name, limit } => Some(MysqlError::new(
+                codes::TOO_MANY_CONNECTIONS,
+                "08004",
+                format!("Too many connections (sluice's pool for backend '{name}' is at its limit of {limit} per shard)"),
+            )),
+        }
+    }
+}

@@ -13,5 +13,6 @@ pub mod lenenc;
 pub mod packet;
 pub mod reply;
 pub mod response;
+pub mod resultset;
 
 pub use error::ProtocolError;

@@ -52,6 +52,7 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
     }
     let identity = identity.unwrap_or_default();
     let config = Arc::new(config);
+    let cluster = crate::router::Cluster::new(&config.backends);
     let mut handles = Vec::new();
     for shard in 0..config.shards.count {
         let placement = match &config.shards.cpus {
@@ -61,12 +62,13 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
         let config = config.clone();
         let identity = identity.clone();
         let stop = stop.clone();
+        let cluster = cluster.clone();
         let handle = LocalExecutorBuilder::new(placement)
             .name(&format!("sluice-shard-{shard}"))
             .io_memory(IO_MEMORY)
-            .spawn(
-                move || async move { shard::run_shard(shard as u32, config, identity, stop).await },
-            )
+            .spawn(move || async move {
+                shard::run_shard(shard as u32, config, cluster, identity, stop).await
+            })
             .map_err(|e| RuntimeError::Executor {
                 shard,
                 source: std::io::Error::from(e),

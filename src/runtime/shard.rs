@@ -15,8 +15,9 @@ use super::RuntimeError;
 use crate::auth::UserStore;
 use crate::config::Config;
 use crate::net::Shutdown;
-use crate::pool::BackendTarget;
-use crate::session::{run_session, ServerIdentity, ShardContext};
+use crate::pool::ShardPool;
+use crate::router::Cluster;
+use crate::session::{run_session, ServerIdentity, ShardContext, ShardShared};
 
 /// How often a shard looks at the process-wide stop flag. Only shutdown waits on this.
 const STOP_POLL: Duration = Duration::from_millis(50);
@@ -27,12 +28,20 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub async fn run_shard(
     shard: u32,
     config: Arc<Config>,
+    cluster: Arc<Cluster>,
     identity: ServerIdentity,
     stop: Arc<AtomicBool>,
 ) -> Result<(), RuntimeError> {
     let shutdown = Shutdown::new();
-    let primary = &config.backends.primary;
-    // One context per listener: listeners may require different auth plugins.
+    let shared = Rc::new(ShardShared::new(
+        GlommioNet,
+        shard,
+        UserStore::new(&config.users),
+        ShardPool::new(cluster, config.pool.clone()),
+        identity,
+        shutdown.clone(),
+    ));
+    // One context per listener: listeners may require different auth plugins and levels.
     let mut listeners = Vec::new();
     for l in &config.listeners {
         let listener = TcpListener::bind(l.address).map_err(|e| RuntimeError::Listen {
@@ -40,21 +49,20 @@ pub async fn run_shard(
             address: l.address,
             source: std::io::Error::from(e),
         })?;
-        let ctx = Rc::new(ShardContext::new(
-            GlommioNet,
-            shard,
-            UserStore::new(&config.users),
-            BackendTarget {
-                name: primary.name.as_str().into(),
-                addr: primary.socket_addr,
-            },
-            l.auth_plugin.into(),
-            identity.clone(),
-            config.pool.connect_timeout,
-            shutdown.clone(),
-        ));
+        let ctx = Rc::new(ShardContext {
+            shared: shared.clone(),
+            auth_plugin: l.auth_plugin.into(),
+            consistency: l.consistency,
+        });
         listeners.push((listener, ctx));
     }
+    let upkeep = {
+        let shared = shared.clone();
+        let stop = shutdown.clone();
+        glommio::spawn_local(async move {
+            shared.pool.maintain(&shared.net, stop.wait()).await;
+        })
+    };
     let cpu = current_cpu();
     info!(shard, cpu = ?cpu, listeners = ?config.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "shard ready");
 
@@ -86,6 +94,7 @@ pub async fn run_shard(
         }
         glommio::timer::sleep(Duration::from_millis(5)).await;
     }
+    upkeep.await;
     info!(shard, "shard stopped");
     Ok(())
 }

@@ -1,14 +1,17 @@
-//! `ShardContext`: what every session on one shard shares (users, backend targets, the identity
-//! sluice shows clients, the shutdown signal). Built once per shard, shared through `Rc`.
+//! `ShardContext`: what every session on one shard shares (users, the shard's backend pool and
+//! read chooser, the identity sluice shows clients, the listener's consistency level and auth
+//! plugin, the shutdown signal). Built once per listener and shard, shared through `Rc`.
 
 use std::cell::{Cell, RefCell};
-use std::time::Duration;
+use std::rc::Rc;
 
 use crate::auth::{AuthPlugin, UserStore};
 use crate::classify::ClassifierConfig;
+use crate::config::ConsistencyLevel;
 use crate::net::{Net, Shutdown};
-use crate::pool::BackendTarget;
+use crate::pool::ShardPool;
 use crate::protocol::constants::{cap, DEFAULT_COLLATION};
+use crate::router::{Cluster, ReadChooser};
 
 /// What sluice tells clients about "the server" in its greeting: the primary's version string,
 /// capabilities and default collation, learned at start-up, so clients see what they would see
@@ -33,44 +36,62 @@ impl Default for ServerIdentity {
     }
 }
 
-pub struct ShardContext<N: Net> {
+/// The parts of a shard every listener's sessions share.
+pub struct ShardShared<N: Net> {
     pub net: N,
     pub shard: u32,
     pub users: UserStore,
-    pub primary: BackendTarget,
-    pub auth_plugin: AuthPlugin,
-    identity: RefCell<ServerIdentity>,
-    pub connect_timeout: Duration,
+    pub pool: ShardPool<N::Stream>,
+    pub chooser: ReadChooser,
     pub shutdown: Shutdown,
     /// Functions configured as read-only, for the classifier.
     pub classifier: ClassifierConfig,
+    identity: RefCell<ServerIdentity>,
     next_id: Cell<u32>,
 }
 
-impl<N: Net> ShardContext<N> {
-    #[allow(clippy::too_many_arguments)]
+impl<N: Net> ShardShared<N> {
     pub fn new(
         net: N,
         shard: u32,
         users: UserStore,
-        primary: BackendTarget,
-        auth_plugin: AuthPlugin,
+        pool: ShardPool<N::Stream>,
         identity: ServerIdentity,
-        connect_timeout: Duration,
         shutdown: Shutdown,
     ) -> Self {
+        let chooser = ReadChooser::new(pool.cluster());
         Self {
             net,
             shard,
             users,
-            primary,
-            auth_plugin,
-            identity: RefCell::new(identity),
-            connect_timeout,
+            pool,
+            chooser,
             shutdown,
             classifier: ClassifierConfig::default(),
+            identity: RefCell::new(identity),
             next_id: Cell::new(0),
         }
+    }
+}
+
+/// One listener's view of a shard.
+pub struct ShardContext<N: Net> {
+    pub shared: Rc<ShardShared<N>>,
+    pub auth_plugin: AuthPlugin,
+    /// The level sessions on this listener start with.
+    pub consistency: ConsistencyLevel,
+}
+
+impl<N: Net> std::ops::Deref for ShardContext<N> {
+    type Target = ShardShared<N>;
+    fn deref(&self) -> &ShardShared<N> {
+        &self.shared
+    }
+}
+
+impl<N: Net> ShardContext<N> {
+    pub fn cluster(&self) -> &Cluster {
+        self.pool.cluster()
     }
 
     /// The connection id sluice shows a client: unique across shards (shard number in bits

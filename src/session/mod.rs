@@ -1,16 +1,21 @@
-//! One client session: the login (sluice authenticates the client itself, then logs in to the
-//! primary as the same user), then the command loop that forwards each command to the backend
-//! and relays the reply. Owns the session's backend connection and what must survive a
-//! reconnect (schema, character set). Must not know about glommio (it goes through `net::Net`)
-//! or decode result rows (the `wire` relay does the walking).
+//! One client session: the login (sluice authenticates the client itself), then the command
+//! loop that routes each command (a replica, the primary, or the connection the session is
+//! pinned to), borrows a backend connection from the shard's pool for it, relays the reply, and
+//! learns what the command changed. Owns the session's state (schema, settings, pins, prepared
+//! statements). Must not know about glommio (it goes through `net::Net`) or decode result rows
+//! (the `wire` relay does the walking).
 
+mod admin;
 mod context;
 mod error;
+mod exec;
 mod login;
 mod outbox;
-mod recovery;
+mod pins;
+mod prepared;
 mod run;
+mod state;
 
-pub use context::{ServerIdentity, ShardContext};
+pub use context::{ServerIdentity, ShardContext, ShardShared};
 pub use error::SessionError;
 pub use run::run_session;

@@ -1,6 +1,8 @@
-//! The life of one client session: login, then read a command, forward it to the primary, relay
-//! the reply, until the client quits, breaks, or the shard shuts down (an in-flight reply is
-//! always finished first).
+//! The life of one client session: login, then the command loop: read a command, decide what it
+//! is (`protocol::command`), and hand it to the statement path (`exec.rs`, which borrows backend
+//! connections from the shard's pool), sluice's own answers (`admin.rs`), or the few commands
+//! sluice answers or refuses here, until the client quits, breaks, or the shard shuts down (an
+//! in-flight reply is always finished first).
 
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -9,45 +11,51 @@ use tracing::debug;
 
 use super::login::{accept_client, authenticate, Answer, ClientLogin};
 use super::outbox::{send_err, send_ok};
-use super::recovery::{Pending, Recovery};
+use super::prepared::Statements;
+use super::state::SessionState;
 use super::{SessionError, ShardContext};
 use crate::auth::new_scramble;
+use crate::config::ConsistencyLevel;
 use crate::error::{codes, ErrorInfo, MysqlError};
 use crate::net::Net;
-use crate::pool::{BackendConn, BackendError, LoginParams};
+use crate::pool::{ConnKey, LoginSpec, PooledConn};
 use crate::protocol::command::{action, CommandAction};
-use crate::protocol::constants::{com, status};
+use crate::protocol::constants::{cap, com};
 use crate::protocol::handshake::ChangeUser;
-use crate::protocol::packet::{write_small_packet, PacketHeader, HEADER_LEN};
-use crate::protocol::reply::{ReplyKind, ReplyTracker};
+use crate::protocol::packet::{PacketHeader, HEADER_LEN};
 use crate::protocol::ProtocolError;
-use crate::wire::{
-    drain_reply, forward_packets, relay_reply, ForwardError, PacketConn, RelayError, RelayOutcome,
-    WireError,
-};
+use crate::router::PRIMARY;
+use crate::wire::{forward_packets, ForwardError, PacketConn, WireError};
 
 /// Commands up to this size are buffered whole; larger ones are streamed to the backend.
-const MAX_BUFFERED_COMMAND: usize = 1024 * 1024;
+pub(super) const MAX_BUFFERED_COMMAND: usize = 1024 * 1024;
 
 /// One session's state.
-struct Session<'c, N: Net> {
-    ctx: &'c ShardContext<N>,
-    client: PacketConn<N::Stream>,
-    peer: SocketAddr,
-    scramble: [u8; crate::auth::SCRAMBLE_LEN],
-    login: ClientLogin,
-    backend: Option<BackendConn<N::Stream>>,
-    /// What a new backend connection must be given, and whether it can be.
-    recovery: Recovery,
+pub(super) struct Session<'c, N: Net> {
+    pub ctx: &'c ShardContext<N>,
+    pub client: PacketConn<N::Stream>,
+    pub peer: SocketAddr,
+    pub scramble: [u8; crate::auth::SCRAMBLE_LEN],
+    pub login: ClientLogin,
+    pub spec: LoginSpec,
+    pub state: SessionState,
+    /// The backend connection the session holds between statements: while pinned, or for the
+    /// statement right after one whose connection it may need (`LAST_INSERT_ID()`, ...).
+    pub held: Option<PooledConn<N::Stream>>,
+    pub stmts: Statements,
+    pub consistency: ConsistencyLevel,
+    /// The command packet being served (copied so a read can be retried elsewhere).
+    pub packet: Vec<u8>,
+    /// A packet sluice builds for a backend (a rewritten EXECUTE, ...).
+    pub scratch: Vec<u8>,
 }
 
-/// What a forwarded command will change in the session if it succeeds.
-enum Effect {
-    None,
-    Query(Pending),
-    InitDb(Vec<u8>),
-    Prepare,
-    Reset,
+fn login_spec(login: &ClientLogin) -> LoginSpec {
+    LoginSpec {
+        key: ConnKey::new(&login.identity.user, login.capabilities, login.collation),
+        password: Rc::from(&login.identity.password[..]),
+        attributes: login.attributes.as_deref().map(Rc::from),
+    }
 }
 
 /// Serves one client connection until it ends. Never panics on client or backend input.
@@ -69,19 +77,26 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
                 return;
             }
         };
-    let recovery = Recovery::new(login.database.take());
+    let schema = login.database.take().map(|d| Rc::from(&d[..]));
+    let multi = login.capabilities & cap::MULTI_STATEMENTS != 0;
+    let spec = login_spec(&login);
     let mut session = Session {
         ctx: &ctx,
         client,
         peer,
         scramble,
         login,
-        backend: None,
-        recovery,
+        spec,
+        state: SessionState::new(schema, multi),
+        held: None,
+        stmts: Statements::default(),
+        consistency: ctx.consistency,
+        packet: Vec::new(),
+        scratch: Vec::new(),
     };
     let seq = session.login.next_seq;
-    let result = match session.connect_backend().await {
-        Ok(()) => match send_ok(&mut session.client, seq, status::AUTOCOMMIT).await {
+    let result = match session.check_login().await {
+        Ok(()) => match send_ok(&mut session.client, seq, session.state.pins.status()).await {
             Ok(()) => session.serve().await,
             Err(e) => Err(e.into()),
         },
@@ -95,104 +110,36 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
     if let Err(e) = result {
         debug!(%peer, error = %e, "session ended");
     }
+    session.release_held();
     session.client.close().await;
 }
 
 impl<N: Net> Session<'_, N> {
-    /// Opens the session's backend connection and gives it the session's state (schema at
-    /// login, then the session `SET`s replayed in order).
-    async fn connect_backend(&mut self) -> Result<(), SessionError> {
-        let login = &self.login;
-        let params = LoginParams {
-            user: &login.identity.user,
-            password: &login.identity.password,
-            database: self.recovery.database.as_deref(),
-            capabilities: login.capabilities,
-            collation: login.collation,
-            attributes: login.attributes.as_deref(),
-        };
-        let conn = BackendConn::connect(
-            &self.ctx.net,
-            &self.ctx.primary,
-            &params,
-            self.ctx.connect_timeout,
-        )
-        .await?;
+    /// Checks that the session can work: a primary connection for its user, in its schema (an
+    /// unknown schema gets the server's own error, as at a direct login).
+    async fn check_login(&mut self) -> Result<(), SessionError> {
+        let conn = self
+            .ctx
+            .pool
+            .checkout(&self.ctx.net, PRIMARY, &self.spec, &self.state.wanted())
+            .await?;
         self.ctx.learn_identity(
-            &conn.server_version,
-            conn.server_capabilities,
-            conn.server_collation,
+            &conn.conn.server_version,
+            conn.conn.server_capabilities,
+            conn.conn.server_collation,
         );
-        self.backend = Some(conn);
-        self.replay_state().await
-    }
-
-    /// Runs the session's `SET` statements on a fresh backend connection. Any failure closes the
-    /// session: its commands must not run with settings other than the ones it chose.
-    async fn replay_state(&mut self) -> Result<(), SessionError> {
-        let Some(backend) = self.backend.as_mut() else {
-            return Ok(());
-        };
-        let mut packet = Vec::new();
-        for stmt in self.recovery.replay() {
-            packet.clear();
-            write_small_packet(&mut packet, 0, |p| {
-                p.push(com::QUERY);
-                p.extend_from_slice(stmt);
-            });
-            let mut tracker = ReplyTracker::new(ReplyKind::ResultSets, backend.capabilities);
-            let done = match backend.conn.write_all(&packet).await {
-                Ok(()) => drain_reply(&mut backend.conn, &mut tracker).await,
-                Err(e) => Err(e),
-            };
-            if !matches!(done, Ok(RelayOutcome { error: false, .. })) {
-                self.backend = None;
-                return Err(SessionError::LostState(
-                    "its session settings could not be restored",
-                ));
-            }
-        }
+        self.ctx.pool.checkin(conn);
         Ok(())
     }
 
-    /// What `command` will change if it succeeds (learned before the packet is sent).
-    fn effect_of(&self, command: u8, header: PacketHeader, large: bool) -> Effect {
-        if large {
-            return Effect::None;
-        }
-        let body = &self.client.payload(header)[1..];
-        match command {
-            com::QUERY => Effect::Query(self.recovery.inspect(body, &self.ctx.classifier)),
-            com::INIT_DB => Effect::InitDb(body.to_vec()),
-            com::STMT_PREPARE => Effect::Prepare,
-            com::RESET_CONNECTION => Effect::Reset,
-            _ => Effect::None,
-        }
-    }
-
-    /// A reply ended: record what the command changed.
-    fn settle(&mut self, effect: Effect, tracker: &ReplyTracker, outcome: RelayOutcome) {
-        if !outcome.error {
-            self.recovery.note_status(outcome.status);
-        }
-        match effect {
-            Effect::Query(pending) => self.recovery.settle(pending, outcome.error),
-            Effect::InitDb(db) if !outcome.error => self.recovery.database = Some(db),
-            Effect::Prepare if !outcome.error => {
-                if let Some(ok) = tracker.prepare_ok() {
-                    self.recovery.prepared(ok.statement_id);
-                }
+    /// Gives back the held connection (closed instead if it carries the session's own state).
+    pub(super) fn release_held(&mut self) {
+        if let Some(conn) = self.held.take() {
+            if self.state.pins.taints() || self.state.pins.in_transaction() {
+                drop(conn);
+            } else {
+                self.ctx.pool.checkin(conn);
             }
-            Effect::Reset if !outcome.error => self.recovery.reset(),
-            _ => {}
-        }
-    }
-
-    /// After an ERR for a lost backend: a session holding connection-bound state is closed.
-    fn after_loss(&self) -> Result<(), SessionError> {
-        match self.recovery.blocker() {
-            Some(why) => Err(SessionError::LostState(why)),
-            None => Ok(()),
         }
     }
 
@@ -240,13 +187,20 @@ impl<N: Net> Session<'_, N> {
                 CommandAction::ChangeUser => {
                     return Err(ProtocolError::TooLarge(header.payload_len).into());
                 }
-                CommandAction::Forward(kind) => self.forward(header, large, kind, command).await?,
+                CommandAction::Forward(_) if large => self.forward_large(header).await?,
+                CommandAction::Forward(kind) => {
+                    self.packet.clear();
+                    self.packet
+                        .extend_from_slice(self.client.raw_packet(header));
+                    self.client.consume_packet(header);
+                    self.command(command, header.seq, kind).await?;
+                }
             }
         }
     }
 
     /// Drops a command the client sent that will not be forwarded.
-    async fn discard_command(
+    pub(super) async fn discard_command(
         &mut self,
         header: PacketHeader,
         large: bool,
@@ -263,108 +217,31 @@ impl<N: Net> Session<'_, N> {
             })
     }
 
-    /// Forwards one command to the primary and relays its reply.
-    async fn forward(
+    pub(super) async fn send_error(
         &mut self,
-        header: PacketHeader,
-        large: bool,
-        kind: ReplyKind,
-        command: u8,
+        seq: u8,
+        e: &impl ErrorInfo,
     ) -> Result<(), SessionError> {
-        let reply_seq = header.seq.wrapping_add(1);
-        if self.backend.is_none() {
-            if let Err(e) = self.connect_backend().await {
-                self.discard_command(header, large).await?;
-                if kind != ReplyKind::None {
-                    self.send_error(reply_seq, &e).await?;
-                }
-                return Ok(());
-            }
-        }
-        let effect = self.effect_of(command, header, large);
-        if command == com::STMT_CLOSE && !large {
-            if let Some(id) = self.client.payload(header).get(1..5) {
-                self.recovery
-                    .closed(u32::from_le_bytes([id[0], id[1], id[2], id[3]]));
-            }
-        }
-        let Some(backend) = self.backend.as_mut() else {
-            return Ok(());
-        };
-        let sent = if large {
-            match forward_packets(&mut self.client, &mut backend.conn.stream, |_| true).await {
-                Ok(()) => Ok(()),
-                Err(ForwardError::Source(e)) => {
-                    // A half-sent command leaves the backend in an unknown state.
-                    self.backend = None;
-                    return Err(e.into());
-                }
-                Err(ForwardError::Sink(e)) => Err(e),
-            }
-        } else {
-            let r = backend.conn.write_all(self.client.raw_packet(header)).await;
-            self.client.consume_packet(header);
-            r
-        };
-        if let Err(source) = sent {
-            let e = self.backend_lost(source);
-            if kind != ReplyKind::None {
-                self.send_error(reply_seq, &e).await?;
-            }
-            return self.after_loss();
-        }
-        if kind == ReplyKind::None {
-            return Ok(());
-        }
-        let mut tracker = ReplyTracker::new(kind, backend.capabilities);
-        match relay_reply(&mut backend.conn, &mut self.client, &mut tracker).await {
-            Ok(outcome) => {
-                self.settle(effect, &tracker, outcome);
-                Ok(())
-            }
-            Err(RelayError::Client(e)) => {
-                self.backend = None;
-                Err(e.into())
-            }
-            Err(RelayError::Backend {
-                source,
-                sent,
-                at_boundary,
-                next_seq,
-            }) => {
-                let e = self.backend_lost(source);
-                // The ERR goes where the client expects the next packet; inside a packet there
-                // is no such place, and only closing the connection is right.
-                let seq = match (sent, at_boundary) {
-                    (false, _) => reply_seq,
-                    (true, true) => next_seq,
-                    (true, false) => return Err(e.into()),
-                };
-                self.send_error(seq, &e).await?;
-                self.after_loss()
-            }
-        }
-    }
-
-    fn backend_lost(&mut self, source: WireError) -> BackendError {
-        let target = self.ctx.primary.clone();
-        self.backend = None;
-        BackendError::Lost {
-            name: target.name.to_string(),
-            addr: target.addr,
-            source,
-        }
-    }
-
-    async fn send_error(&mut self, seq: u8, e: &impl ErrorInfo) -> Result<(), SessionError> {
         if let Some(err) = e.mysql_error() {
             send_err(&mut self.client, seq, &err).await?;
         }
         Ok(())
     }
 
-    /// COM_CHANGE_USER: sluice checks the new user itself, then logs in to the backend afresh as
-    /// that user (backend connections belong to one user). Session state starts over.
+    /// COM_RESET_CONNECTION: the session's state starts over (schema kept, as on a server);
+    /// a connection holding its old state is closed, not given to anyone.
+    pub(super) async fn reset_connection(&mut self, seq: u8) -> Result<(), SessionError> {
+        self.release_held();
+        self.state.reset();
+        self.stmts.clear();
+        self.consistency = self.ctx.consistency;
+        send_ok(&mut self.client, seq, self.state.pins.status())
+            .await
+            .map_err(Into::into)
+    }
+
+    /// COM_CHANGE_USER: sluice checks the new user itself; the session's state starts over, and
+    /// its later connections belong to the new user.
     async fn change_user(&mut self, header: PacketHeader) -> Result<(), SessionError> {
         let caps = self.login.capabilities;
         let parsed = ChangeUser::decode(self.client.payload(header), caps).map(|c| {
@@ -386,7 +263,7 @@ impl<N: Net> Session<'_, N> {
                 return Err(err);
             }
         };
-        self.backend = None;
+        self.release_held();
         let answer = Answer {
             user: &user,
             plugin: plugin.as_deref(),
@@ -403,21 +280,49 @@ impl<N: Net> Session<'_, N> {
         )
         .await?;
         self.login.identity = identity;
-        self.recovery = Recovery::new((!database.is_empty()).then_some(database));
         if let Some(c) = collation {
             self.login.collation = c as u8;
         }
         if attributes.is_some() {
             self.login.attributes = attributes;
         }
-        match self.connect_backend().await {
-            Ok(()) => send_ok(&mut self.client, seq, status::AUTOCOMMIT)
+        self.spec = login_spec(&self.login);
+        let schema = (!database.is_empty()).then(|| Rc::from(&database[..]));
+        self.state = SessionState::new(schema, caps & cap::MULTI_STATEMENTS != 0);
+        self.stmts.clear();
+        self.consistency = self.ctx.consistency;
+        match self.check_login().await {
+            Ok(()) => send_ok(&mut self.client, seq, self.state.pins.status())
                 .await
                 .map_err(Into::into),
             Err(e) => {
                 self.send_error(seq, &e).await?;
                 Ok(())
             }
+        }
+    }
+
+    /// Dispatches one buffered command (in `self.packet`).
+    async fn command(
+        &mut self,
+        command: u8,
+        seq: u8,
+        kind: crate::protocol::reply::ReplyKind,
+    ) -> Result<(), SessionError> {
+        let reply_seq = seq.wrapping_add(1);
+        match command {
+            com::QUERY => self.query(reply_seq).await,
+            com::STMT_PREPARE => self.prepare(reply_seq).await,
+            com::STMT_EXECUTE => self.execute(reply_seq).await,
+            com::STMT_SEND_LONG_DATA => self.send_long_data().await,
+            com::STMT_CLOSE => self.close_statement().await,
+            com::STMT_RESET => self.reset_statement(reply_seq).await,
+            com::STMT_FETCH => self.fetch(reply_seq).await,
+            com::PING => send_ok(&mut self.client, reply_seq, self.state.pins.status())
+                .await
+                .map_err(Into::into),
+            com::RESET_CONNECTION => self.reset_connection(reply_seq).await,
+            _ => self.other_command(command, reply_seq, kind).await,
         }
     }
 }

@@ -34,6 +34,11 @@ impl ReadBuf {
         &self.buf[self.start..self.end]
     }
 
+    /// Unconsumed bytes, writable (to patch a buffered packet before it is passed on).
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..self.end]
+    }
+
     pub fn len(&self) -> usize {
         self.end - self.start
     }

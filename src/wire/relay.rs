@@ -7,9 +7,11 @@ use futures_lite::{AsyncWrite, AsyncWriteExt};
 use thiserror::Error;
 
 use super::conn::{PacketConn, WireError};
+use crate::error::MysqlError;
 use crate::net::Stream;
 use crate::protocol::packet::{parse_header, PacketHeader, HEADER_LEN};
 use crate::protocol::reply::{scan, Event, ReplyTracker, Scan, ScanCursor};
+use crate::protocol::response::decode_err;
 
 /// How a reply relay ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,18 +96,25 @@ pub async fn relay_reply<B: Stream, C: Stream>(
     }
 }
 
-/// Reads a reply to a command sluice sent on its own account (a session-state replay) and
-/// discards it, returning how it ended.
+/// Reads a reply to a command sluice sent on its own account (a session-state sync, a lazy
+/// prepare) and discards it, returning how it ended and, when the reply was a lone ERR packet,
+/// the server's error.
 pub async fn drain_reply<B: Stream>(
     backend: &mut PacketConn<B>,
     tracker: &mut ReplyTracker,
-) -> Result<RelayOutcome, WireError> {
+) -> Result<(RelayOutcome, Option<MysqlError>), WireError> {
     let mut cur = ScanCursor::default();
     loop {
         let Scan { pass, event, want } = scan(backend.rbuf.data(), &mut cur, tracker)?;
+        let err = match event {
+            Some(Event::Done { error: true, .. }) => lone_err(&backend.rbuf.data()[..pass]),
+            _ => None,
+        };
         backend.rbuf.consume(pass);
         match event {
-            Some(Event::Done { status, error }) => return Ok(RelayOutcome { status, error }),
+            Some(Event::Done { status, error }) => {
+                return Ok((RelayOutcome { status, error }, err))
+            }
             Some(Event::LocalInfile) => {
                 return Err(crate::protocol::ProtocolError::Malformed(
                     "LOCAL INFILE request during a replay",
@@ -121,6 +130,15 @@ pub async fn drain_reply<B: Stream>(
             return Err(WireError::Closed);
         }
     }
+}
+
+/// The server's error when `bytes` are exactly one ERR packet.
+fn lone_err(bytes: &[u8]) -> Option<MysqlError> {
+    let h = parse_header(bytes)?;
+    if HEADER_LEN + h.payload_len != bytes.len() {
+        return None;
+    }
+    decode_err(&bytes[HEADER_LEN..])
 }
 
 /// Which side of a forward failed.

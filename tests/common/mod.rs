@@ -246,6 +246,22 @@ connect_timeout = "2s"
     )
 }
 
+/// `config` without its `[[backends.replicas]]` tables.
+pub fn primary_only(config: String) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in config.lines() {
+        if line.trim_start().starts_with('[') {
+            skipping = line.trim() == "[[backends.replicas]]";
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// A running sluice child process, stopped with SIGTERM when dropped.
 pub struct Sluice {
     child: Child,
@@ -264,6 +280,18 @@ impl Sluice {
     }
 
     /// Starts sluice with the base config passed through `edit` first.
+    /// Starts sluice in front of `flavor`'s primary alone (no replicas): for tests of the proxy's
+    /// mechanics (protocol, pooling, state sync, failures) that compare with the primary right
+    /// after writing, which replica reads (eventual consistency) could not.
+    pub fn start_primary_only(flavor: Flavor) -> Sluice {
+        Self::start_with(flavor, primary_only)
+    }
+
+    /// [`Sluice::start_with`] on the primary alone.
+    pub fn start_primary_only_with(flavor: Flavor, edit: impl Fn(String) -> String) -> Sluice {
+        Self::start_with(flavor, move |c| edit(primary_only(c)))
+    }
+
     pub fn start_with(flavor: Flavor, edit: impl Fn(String) -> String) -> Sluice {
         let mut last_log = String::new();
         for _attempt in 0..5 {
@@ -688,4 +716,321 @@ pub fn assert_script_same(via_sluice: &mut Conn, direct: &mut Conn, statements: 
 pub fn exec(conn: &mut Conn, sql: &str) {
     conn.query_drop(sql)
         .unwrap_or_else(|err| panic!("{sql:?} failed: {err}"));
+}
+
+// ---------------------------------------------------------------- routing helpers (issue 3)
+//
+// Where a statement ran is read from the server itself (`@@port` in the statement's own result)
+// or from sluice's per-backend counters (`SHOW SLUICE BACKENDS`). While the routing layer is being
+// built, `SLUICE_TEST_LOCATIONS=warn` turns every location assertion into a warning on stderr, so
+// the result assertions can be checked on their own.
+
+/// How long a test waits for the replicas to apply what it wrote on the primary.
+pub const REPLICATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Which server of `flavor` listens on `port`, for messages: "primary 3307", "replica 3308", ...
+pub fn role_of(flavor: Flavor, port: u16) -> String {
+    if port == flavor.primary_port() {
+        format!("primary {port}")
+    } else if flavor.replica_ports().contains(&port) {
+        format!("replica {port}")
+    } else {
+        format!("unknown server {port}")
+    }
+}
+
+/// A direct connection (no sluice) to one server of the topology, by port.
+pub fn server_conn(port: u16) -> Conn {
+    Conn::new(client_opts(port))
+        .unwrap_or_else(|err| panic!("cannot connect directly to 127.0.0.1:{port}: {err}"))
+}
+
+/// `SELECT @@port` on `conn`: the server that ran it.
+pub fn port_of(conn: &mut Conn) -> u16 {
+    conn.query_first("SELECT @@port")
+        .unwrap_or_else(|err| panic!("SELECT @@port failed: {err}"))
+        .unwrap_or_else(|| panic!("SELECT @@port returned no row"))
+}
+
+/// Runs `SELECT @@port` `n` times and returns each answer.
+pub fn ports_of(conn: &mut Conn, n: usize) -> Vec<u16> {
+    (0..n).map(|_| port_of(conn)).collect()
+}
+
+/// Fails (or, with `SLUICE_TEST_LOCATIONS=warn`, warns) about where a statement ran.
+pub fn location_check(ok: bool, message: impl FnOnce() -> String) {
+    if ok {
+        return;
+    }
+    let message = message();
+    if std::env::var("SLUICE_TEST_LOCATIONS").is_ok_and(|v| v == "warn") {
+        eprintln!("LOCATION CHECK FAILED (ignored, SLUICE_TEST_LOCATIONS=warn): {message}");
+    } else {
+        panic!("{message}");
+    }
+}
+
+/// `port` must be the primary's: `what` ran there.
+pub fn assert_on_primary(flavor: Flavor, port: u16, what: &str) {
+    location_check(port == flavor.primary_port(), || {
+        format!(
+            "{what}: expected to run on the primary ({}), ran on {}",
+            flavor.primary_port(),
+            role_of(flavor, port)
+        )
+    });
+}
+
+/// `port` must be one of the replicas'.
+pub fn assert_on_replica(flavor: Flavor, port: u16, what: &str) {
+    let [r1, r2] = flavor.replica_ports();
+    location_check(port == r1 || port == r2, || {
+        format!(
+            "{what}: expected to run on a replica ({r1} or {r2}), ran on {}",
+            role_of(flavor, port)
+        )
+    });
+}
+
+/// Every port is a replica's, and both replicas appear (reads are spread over them).
+pub fn assert_spread_over_replicas(flavor: Flavor, ports: &[u16], what: &str) {
+    let [r1, r2] = flavor.replica_ports();
+    let count = |p: u16| ports.iter().filter(|&&x| x == p).count();
+    let primary = count(flavor.primary_port());
+    let other = ports.len() - primary - count(r1) - count(r2);
+    location_check(primary == 0 && other == 0, || {
+        format!(
+            "{what}: expected only replicas ({r1}, {r2}); of {} runs, {primary} ran on the \
+             primary {}, {other} elsewhere, {} on replica {r1}, {} on replica {r2}",
+            ports.len(),
+            flavor.primary_port(),
+            count(r1),
+            count(r2)
+        )
+    });
+    location_check(count(r1) > 0 && count(r2) > 0, || {
+        format!(
+            "{what}: expected reads spread over both replicas; of {} runs, replica {r1} ran {} \
+             and replica {r2} ran {}",
+            ports.len(),
+            count(r1),
+            count(r2)
+        )
+    });
+}
+
+/// Every port is the primary's.
+pub fn assert_all_on_primary(flavor: Flavor, ports: &[u16], what: &str) {
+    let elsewhere: Vec<u16> = ports
+        .iter()
+        .copied()
+        .filter(|&p| p != flavor.primary_port())
+        .collect();
+    let mut servers = elsewhere.clone();
+    servers.sort_unstable();
+    servers.dedup();
+    location_check(elsewhere.is_empty(), || {
+        format!(
+            "{what}: expected every run on the primary ({}); {} of {} ran elsewhere, on \
+             {servers:?}",
+            flavor.primary_port(),
+            elsewhere.len(),
+            ports.len()
+        )
+    });
+}
+
+/// Polls each replica directly until `sql` returns at least one row there (query errors, e.g. a
+/// table not yet created, count as "not yet"); panics after [`REPLICATION_TIMEOUT`].
+pub fn wait_replicated(flavor: Flavor, sql: &str) {
+    for port in flavor.replica_ports() {
+        let mut conn = server_conn(port);
+        let deadline = Instant::now() + REPLICATION_TIMEOUT;
+        loop {
+            let last = match conn.query_iter(sql) {
+                Ok(mut result) => {
+                    let rows = result.iter().map_or(0, |set| set.count());
+                    if rows > 0 {
+                        break;
+                    }
+                    "no row".to_owned()
+                }
+                Err(err) => err.to_string(),
+            };
+            assert!(
+                Instant::now() < deadline,
+                "replica {port} did not apply the primary's writes within {REPLICATION_TIMEOUT:?}: \
+                 {sql:?} still gives {last}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Runs SQL on one server as root through `scripts/topology.sh sql` (for what the app user may
+/// not do: stored functions with binary logging on, statements kept out of the binlog, grants).
+/// The tests run as root, like the topology script. Returns stdout (batch, no column names).
+pub fn admin_sql(flavor: Flavor, port: u16, sql: &str) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/topology.sh");
+    let output = Command::new(script)
+        .arg("sql")
+        .arg(port.to_string())
+        .arg("--flavor")
+        .arg(flavor.name())
+        .arg("--batch")
+        .arg("--skip-column-names")
+        .arg("-e")
+        .arg(sql)
+        .arg(DATABASE)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run scripts/topology.sh sql");
+    assert!(
+        output.status.success(),
+        "admin SQL on {} {port} failed ({}): {sql}\n{}",
+        flavor.name(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// One row of `SHOW SLUICE BACKENDS` (the columns the tests rely on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendRow {
+    pub name: String,
+    /// `primary` or `replica`.
+    pub role: String,
+    /// `host:port`.
+    pub address: String,
+    /// Statements sluice routed to this backend so far.
+    pub statements: u64,
+}
+
+impl BackendRow {
+    /// The port at the end of `address`.
+    pub fn port(&self) -> u16 {
+        self.address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("SHOW SLUICE BACKENDS: no port in address {self:?}"))
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::Int(n) => n.to_string(),
+        Value::UInt(n) => n.to_string(),
+        Value::NULL => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `SHOW SLUICE BACKENDS` through `conn` (a connection to sluice), one entry per backend.
+pub fn show_backends(conn: &mut Conn) -> Vec<BackendRow> {
+    try_show_backends(conn).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// `SHOW SLUICE BACKENDS`, or why it gave no usable answer.
+pub fn try_show_backends(conn: &mut Conn) -> Result<Vec<BackendRow>, String> {
+    let outcome = dump_query(conn, "SHOW SLUICE BACKENDS");
+    if let Some(err) = &outcome.error {
+        return Err(format!("SHOW SLUICE BACKENDS failed: {err:?}"));
+    }
+    let set = outcome
+        .sets
+        .first()
+        .ok_or("SHOW SLUICE BACKENDS returned no result set")?;
+    let column = |name: &str| {
+        set.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "SHOW SLUICE BACKENDS has no column {name:?}; columns: {:?}",
+                    set.columns.iter().map(|c| &c.name).collect::<Vec<_>>()
+                )
+            })
+    };
+    let (name, role, address, statements) = (
+        column("name")?,
+        column("role")?,
+        column("address")?,
+        column("statements")?,
+    );
+    set.rows
+        .iter()
+        .map(|row| {
+            Ok(BackendRow {
+                name: value_text(&row[name]),
+                role: value_text(&row[role]),
+                address: value_text(&row[address]),
+                statements: value_text(&row[statements]).parse().map_err(|_| {
+                    format!("SHOW SLUICE BACKENDS: statements is not a number in {row:?}")
+                })?,
+            })
+        })
+        .collect()
+}
+
+/// Per-port statement counters from `SHOW SLUICE BACKENDS`, or why they are unavailable.
+pub fn backend_statements(conn: &mut Conn) -> Result<Vec<(u16, u64)>, String> {
+    Ok(try_show_backends(conn)?
+        .iter()
+        .map(|b| (b.port(), b.statements))
+        .collect())
+}
+
+/// Runs `body` on the sluice connection `conn` and checks with sluice's counters that the
+/// statements it sent ran on the primary only: the primary's counter grew, the replicas' did not.
+/// Use for statements whose result cannot carry `@@port` (errors, EXPLAIN, SET GLOBAL, ...).
+/// `conn` must be the only client of this sluice while `body` runs.
+pub fn assert_counted_on_primary<T>(
+    flavor: Flavor,
+    conn: &mut Conn,
+    what: &str,
+    body: impl FnOnce(&mut Conn) -> T,
+) -> T {
+    let before = backend_statements(conn);
+    let result = body(conn);
+    let after = backend_statements(conn);
+    let (before, after) = match (before, after) {
+        (Ok(b), Ok(a)) => (b, a),
+        (Err(why), _) | (_, Err(why)) => {
+            location_check(false, || {
+                format!("{what}: expected to run on the primary; cannot tell: {why}")
+            });
+            return result;
+        }
+    };
+    let delta = |port: u16| {
+        let get =
+            |list: &[(u16, u64)]| list.iter().find(|(p, _)| *p == port).map_or(0, |(_, n)| *n);
+        get(&after).saturating_sub(get(&before))
+    };
+    let primary = delta(flavor.primary_port());
+    let [r1, r2] = flavor.replica_ports();
+    location_check(primary > 0 && delta(r1) == 0 && delta(r2) == 0, || {
+        format!(
+            "{what}: expected to run on the primary; SHOW SLUICE BACKENDS counted {primary} \
+             statement(s) on the primary, {} on replica {r1}, {} on replica {r2}",
+            delta(r1),
+            delta(r2)
+        )
+    });
+    result
+}
+
+/// The client-visible metadata of columns, comparable across servers.
+pub fn column_dumps(columns: &[mysql::Column]) -> Vec<ColumnDump> {
+    columns.iter().map(column_dump).collect()
+}
+
+/// The first row of `sql`, panicking with the statement on failure or when there is none.
+pub fn row_of<T: mysql::prelude::FromRow>(conn: &mut Conn, sql: &str) -> T {
+    conn.query_first(sql)
+        .unwrap_or_else(|err| panic!("{sql:?}: {err}"))
+        .unwrap_or_else(|| panic!("{sql:?}: no row"))
 }

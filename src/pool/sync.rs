@@ -1,0 +1,140 @@
+//! Bringing a backend connection in line with what a session wants before a statement runs on
+//! it: the multi-statements option (COM_SET_OPTION), the schema (COM_INIT_DB) and the session
+//! settings it lacks (the session's `SET` statements, in order). The commands are written in one
+//! batch and their replies read in order, so catching up costs one round trip. It must not choose
+//! connections.
+
+use std::rc::Rc;
+
+use super::state::{settings_suffix, ConnState, Wanted};
+use super::BackendConn;
+use crate::error::MysqlError;
+use crate::net::Stream;
+use crate::protocol::constants::com;
+use crate::protocol::packet::write_small_packet;
+use crate::protocol::reply::{ReplyKind, ReplyTracker};
+use crate::wire::{drain_reply, WireError};
+
+/// `COM_SET_OPTION` values.
+const MULTI_STATEMENTS_ON: u16 = 0;
+const MULTI_STATEMENTS_OFF: u16 = 1;
+
+/// Turns on the server's report of any session-state change on a new connection, so a change the
+/// classifier did not see (a stored procedure's `SET @x`, a temporary table) still marks it.
+const TRACK_STATE_CHANGE: &[u8] = b"SET SESSION session_track_state_change = ON";
+
+/// Why a connection could not be brought in line.
+#[derive(Debug)]
+pub enum SyncError {
+    /// The connection failed: it must be closed.
+    Wire(WireError),
+    /// The server refused a command (the connection is in an unknown state: close it).
+    Refused(MysqlError),
+}
+
+/// What one queued command is, to read its reply.
+#[derive(Clone, Copy)]
+enum Step {
+    Query,
+    Single,
+}
+
+/// Brings `conn` in line with `want` (see the module doc). `fresh`: the connection was just
+/// opened and gets the state-change tracking switch first.
+pub async fn sync<S: Stream>(
+    conn: &mut BackendConn<S>,
+    state: &mut ConnState,
+    want: &Wanted<'_>,
+    fresh: bool,
+) -> Result<(), SyncError> {
+    let Some(missing) = settings_suffix(&state.settings, want.settings) else {
+        return Err(SyncError::Refused(MysqlError::new(
+            crate::error::codes::MALFORMED_PACKET,
+            "HY000",
+            "internal: connection settings are not a prefix of the session's",
+        )));
+    };
+    let mut out = Vec::new();
+    let mut steps = Vec::new();
+    // Statements the connection no longer needs (COM_STMT_CLOSE has no reply).
+    let schema_changes = want
+        .schema
+        .is_some_and(|s| state.schema.as_ref() != Some(s));
+    if schema_changes {
+        let stale = state.forget_prepared();
+        state.closing.extend(stale);
+    }
+    for id in state.closing.drain(..) {
+        write_small_packet(&mut out, 0, |p| {
+            p.push(com::STMT_CLOSE);
+            p.extend_from_slice(&id.to_le_bytes());
+        });
+    }
+    let track = fresh && conn.capabilities & crate::protocol::constants::cap::SESSION_TRACK != 0;
+    if track {
+        queue_query(&mut out, TRACK_STATE_CHANGE);
+        steps.push(Step::Query);
+    }
+    if state.multi_statements != want.multi_statements {
+        let option = if want.multi_statements {
+            MULTI_STATEMENTS_ON
+        } else {
+            MULTI_STATEMENTS_OFF
+        };
+        write_small_packet(&mut out, 0, |p| {
+            p.push(com::SET_OPTION);
+            p.extend_from_slice(&option.to_le_bytes());
+        });
+        steps.push(Step::Single);
+    }
+    if let Some(schema) = want.schema.filter(|_| schema_changes) {
+        write_small_packet(&mut out, 0, |p| {
+            p.push(com::INIT_DB);
+            p.extend_from_slice(schema);
+        });
+        steps.push(Step::Single);
+    }
+    for stmt in missing {
+        queue_query(&mut out, stmt);
+        steps.push(Step::Query);
+    }
+    if steps.is_empty() {
+        if !out.is_empty() {
+            conn.conn.write_all(&out).await.map_err(SyncError::Wire)?;
+        }
+        return Ok(());
+    }
+    conn.conn.write_all(&out).await.map_err(SyncError::Wire)?;
+    let mut refused = None;
+    for step in steps {
+        let kind = match step {
+            Step::Query => ReplyKind::ResultSets,
+            Step::Single => ReplyKind::Single,
+        };
+        let mut tracker = ReplyTracker::new(kind, conn.capabilities);
+        let (outcome, err) = drain_reply(&mut conn.conn, &mut tracker)
+            .await
+            .map_err(SyncError::Wire)?;
+        if outcome.error && refused.is_none() {
+            refused = Some(err.unwrap_or_else(|| {
+                MysqlError::new(1105, "HY000", "the backend refused a session setting")
+            }));
+        }
+    }
+    if let Some(e) = refused {
+        return Err(SyncError::Refused(e));
+    }
+    state.multi_statements = want.multi_statements;
+    if schema_changes {
+        state.schema = want.schema.cloned();
+    }
+    state.settings = Rc::clone(want.settings);
+    Ok(())
+}
+
+fn queue_query(out: &mut Vec<u8>, sql: &[u8]) {
+    write_small_packet(out, 0, |p| {
+        p.push(com::QUERY);
+        p.extend_from_slice(sql);
+    });
+}

@@ -1,0 +1,79 @@
+//! The routing decision's shared parts: the backends (primary first, then replicas) with their
+//! read weights, their health as every shard sees it, the per-backend counters that
+//! `SHOW SLUICE BACKENDS` reports, and the weighted choice of a replica for a read.
+//!
+//! `Cluster` is built once and shared by all shards (`Arc`); its only writes on the query path are
+//! relaxed atomic counter increments and health marks. `ReadChooser` is per shard. This module
+//! decides *which backend*; it must not open connections (that is `pool`) or look at SQL (that
+//! is `classify`).
+
+mod choice;
+mod counters;
+mod health;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use choice::ReadChooser;
+pub use counters::{BackendCounters, RouteWhy};
+pub use health::Health;
+
+use crate::config::BackendsConfig;
+
+/// Index of the primary in [`Cluster::backends`].
+pub const PRIMARY: usize = 0;
+
+/// Whether a backend takes writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    Replica,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Replica => "replica",
+        }
+    }
+}
+
+/// One backend server as all shards share it.
+pub struct Backend {
+    pub name: Arc<str>,
+    /// As written in the configuration.
+    pub address: String,
+    pub addr: SocketAddr,
+    pub role: Role,
+    /// Share of reads (0: none, except as a fallback for the primary).
+    pub read_weight: u32,
+    pub health: Health,
+    pub counters: BackendCounters,
+}
+
+/// Every backend, primary first.
+pub struct Cluster {
+    pub backends: Vec<Backend>,
+}
+
+impl Cluster {
+    pub fn new(cfg: &BackendsConfig) -> Arc<Self> {
+        let backend = |b: &crate::config::BackendConfig, role| Backend {
+            name: b.name.as_str().into(),
+            address: b.address.clone(),
+            addr: b.socket_addr,
+            role,
+            read_weight: b.read_weight,
+            health: Health::default(),
+            counters: BackendCounters::default(),
+        };
+        let mut backends = vec![backend(&cfg.primary, Role::Primary)];
+        backends.extend(cfg.replicas.iter().map(|r| backend(r, Role::Replica)));
+        Arc::new(Self { backends })
+    }
+
+    pub fn primary(&self) -> &Backend {
+        &self.backends[PRIMARY]
+    }
+}
