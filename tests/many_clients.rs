@@ -1,0 +1,103 @@
+//! Many client sessions share few backend connections: 2,000 concurrent clients each run
+//! statements through sluice, and every backend sees at most a few dozen connections from it
+//! (counted by sluice's `SHOW SLUICE BACKENDS` and by the servers' own processlists).
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use common::{each_flavor, Flavor, Sluice, USER};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+
+/// Clients held open at once.
+const CLIENTS: usize = 2000;
+/// Threads that open and drive them.
+const THREADS: usize = 20;
+
+/// The soft limit on open files of this process (sluice inherits it).
+fn open_files_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1024)
+}
+
+/// Connections `app` has open on a server, by its processlist.
+fn server_connections(port: u16) -> usize {
+    let mut c = Conn::new(common::client_opts(port)).expect("direct connection");
+    let n: Option<usize> = c
+        .query_first(format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{USER}'"
+        ))
+        .expect("processlist");
+    n.unwrap_or(0).saturating_sub(1)
+}
+
+#[test]
+fn two_thousand_clients_share_a_few_dozen_backend_connections() {
+    each_flavor("many_clients", |ctx| {
+        // Each client costs a descriptor here and one in sluice.
+        let clients = CLIENTS.min(open_files_limit().saturating_sub(200) / 2);
+        assert!(clients >= 500, "open-files limit too low for this test");
+        if clients < CLIENTS {
+            eprintln!("open-files limit: testing {clients} clients instead of {CLIENTS}");
+        }
+        let sluice = Sluice::start(ctx.flavor);
+        let per_thread = clients / THREADS;
+        let barrier = Arc::new(Barrier::new(THREADS + 1));
+        let done = Arc::new(Barrier::new(THREADS + 1));
+        let mut handles = Vec::new();
+        for _ in 0..THREADS {
+            let opts = sluice.opts();
+            let barrier = barrier.clone();
+            let done = done.clone();
+            handles.push(thread::spawn(move || {
+                let mut conns: Vec<Conn> = (0..per_thread)
+                    .map(|_| Conn::new(opts.clone()).expect("connect through sluice"))
+                    .collect();
+                barrier.wait();
+                for round in 0..3 {
+                    for c in &mut conns {
+                        let v: Option<i64> =
+                            c.query_first(format!("SELECT {round} + 1")).expect("read");
+                        assert_eq!(v, Some(round + 1));
+                    }
+                }
+                // Every client still open while the counts are taken.
+                done.wait();
+                drop(conns);
+            }));
+        }
+        barrier.wait();
+        // Let the reads of every thread finish, then count while all clients are connected.
+        let flavor: Flavor = ctx.flavor;
+        thread::sleep(std::time::Duration::from_millis(500));
+        let ports = [
+            flavor.primary_port(),
+            flavor.replica_ports()[0],
+            flavor.replica_ports()[1],
+        ];
+        let mut counted = Vec::new();
+        for port in ports {
+            counted.push((port, server_connections(port)));
+        }
+        done.wait();
+        for h in handles {
+            h.join().expect("client thread");
+        }
+        eprintln!("{clients} clients; backend connections (port, count): {counted:?}");
+        for (port, n) in counted {
+            assert!(
+                n <= 64,
+                "{clients} clients: {n} backend connections on {port} (at most the pool limit of 64 per shard)"
+            );
+        }
+    });
+}
