@@ -104,7 +104,9 @@ impl<S: crate::net::Stream> ShardPool<S> {
         want: &Wanted<'_>,
     ) -> Result<PooledConn<S>, CheckoutError> {
         let pool = &self.backends[backend];
-        *pool.last_login.borrow_mut() = Some(login.clone());
+        if pool.last_login.borrow().as_ref().map(|l| &l.key) != Some(&login.key) {
+            *pool.last_login.borrow_mut() = Some(login.clone());
+        }
         let deadline = Instant::now() + self.cfg.connect_timeout;
         loop {
             if let Some(mut c) = self.take_idle(backend, login, want) {

@@ -841,17 +841,22 @@ impl<N: Net> Session<'_, N> {
                     }
                 }
             }
-            if stmt.cursor {
-                self.state.pins.statement_state(false);
-            }
-            if stmt.long_data {
-                self.state.pins.statement_state(false);
-            }
-            if !self.state.pins.pinned() {
-                self.release_held();
-            }
+            self.statement_state_ended(stmt.cursor, stmt.long_data);
         }
         Ok(())
+    }
+
+    /// A statement's cursor and/or long data are gone: their pins end, and the connection goes
+    /// back unless something else keeps the session on it.
+    fn statement_state_ended(&mut self, cursor: bool, long_data: bool) {
+        for ended in [cursor, long_data] {
+            if ended {
+                self.state.pins.statement_state(false);
+            }
+        }
+        if !self.state.pins.pinned() {
+            self.release_held();
+        }
     }
 
     /// COM_STMT_RESET: where long data or a cursor lives, reset there; otherwise there is
@@ -881,17 +886,10 @@ impl<N: Net> Session<'_, N> {
         };
         self.run(plan, reply_seq, Effects::default()).await?;
         if let Some(s) = self.stmts.get_mut(id) {
-            if s.cursor {
-                s.cursor = false;
-                self.state.pins.statement_state(false);
-            }
-            if s.long_data {
-                s.long_data = false;
-                self.state.pins.statement_state(false);
-            }
-        }
-        if !self.state.pins.pinned() {
-            self.release_held();
+            let ended = (s.cursor, s.long_data);
+            s.cursor = false;
+            s.long_data = false;
+            self.statement_state_ended(ended.0, ended.1);
         }
         Ok(())
     }
