@@ -10,8 +10,7 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::sysbench::{counter, sysbench as run_sysbench, Tables};
 use common::{
     admin_sql, each_flavor, location_check, server_conn, wait_replicated, Flavor, Sluice,
 };
@@ -22,35 +21,12 @@ const TABLES: u32 = 2;
 const TABLE_SIZE: u32 = 1000;
 
 fn sysbench(port: u16, test: &str, args: &[&str]) -> String {
-    let out = Command::new("sysbench")
-        .arg(test)
-        .arg("--mysql-host=127.0.0.1")
-        .arg(format!("--mysql-port={port}"))
-        .arg("--mysql-user=app")
-        .arg("--mysql-password=app")
-        .arg(format!("--mysql-db={DB}"))
-        .arg(format!("--tables={TABLES}"))
-        .arg(format!("--table-size={TABLE_SIZE}"))
-        .args(args)
-        .output()
-        .expect("run sysbench (apt-get install sysbench; scripts/topology.sh installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "sysbench {test} {args:?} through port {port} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// The number after `label` in a sysbench report.
-fn counter(report: &str, label: &str) -> u64 {
-    report
-        .lines()
-        .find_map(|l| l.trim().strip_prefix(label))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {label:?} in sysbench report:\n{report}"))
+    let tables = Tables {
+        db: DB,
+        count: TABLES,
+        size: TABLE_SIZE,
+    };
+    run_sysbench(port, test, tables, args)
 }
 
 /// `Com_select` of the server on `port`, read directly.

@@ -446,10 +446,8 @@ impl<N: Net> Session<'_, N> {
 
     /// After a command: keep the connection (pinned, or for a follow-up) or give it back.
     fn keep(&mut self, conn: PooledConn<N::Stream>, follow_up: bool) {
-        if self.state.pins.pinned() || follow_up {
-            self.held = Some(conn);
-        } else {
-            self.held = Some(conn);
+        self.held = Some(conn);
+        if !(self.state.pins.pinned() || follow_up) {
             self.release_held();
         }
     }
@@ -549,6 +547,8 @@ impl<N: Net> Session<'_, N> {
         let sql: Rc<[u8]> = Rc::from(&self.packet[HEADER_LEN + 1..]);
         let c = classify(&sql, &self.ctx.classifier);
         let has_effects = !c.pins.is_empty() || !c.session.is_empty() || c.multi_statement;
+        let (hint, same_connection) = (c.hints.route, !c.same_connection.is_empty());
+        let keep = c.calc_found_rows || keeps_connection(c.primary_reason());
         let route = if c.route == Route::Sluice {
             Route::Primary(PrimaryReason::Unknown)
         } else {
@@ -616,6 +616,9 @@ impl<N: Net> Session<'_, N> {
                     self.stmts.add(ClientStmt {
                         sql,
                         route,
+                        hint,
+                        same_connection,
+                        keep,
                         has_effects,
                         params,
                         types: None,
@@ -672,13 +675,14 @@ impl<N: Net> Session<'_, N> {
         };
         remember_types(stmt, body);
         let cursor = flags & CURSOR_TYPE_READ_ONLY != 0;
-        let (route, has_effects, long_data, sql) = (
+        let (route, hint, same_connection, keep, has_effects, long_data) = (
             stmt.route,
+            stmt.hint,
+            stmt.same_connection,
+            stmt.keep,
             stmt.has_effects,
             stmt.long_data,
-            stmt.sql.clone(),
         );
-        let c = classify(&sql, &self.ctx.classifier);
         // A prepared statement's session effects cannot be replayed from its text (it has
         // placeholders): the session stays on the connection that ran it.
         let effects = if has_effects {
@@ -687,13 +691,7 @@ impl<N: Net> Session<'_, N> {
             Effects::default()
         };
         let must_primary = has_effects || cursor || long_data;
-        let target = self.target_for(
-            route,
-            c.hints.route,
-            !c.same_connection.is_empty(),
-            must_primary,
-        );
-        let keep = c.calc_found_rows || keeps_connection(route.primary_reason());
+        let target = self.target_for(route, hint, same_connection, must_primary);
         let plan = Plan {
             target,
             kind: ReplyKind::ResultSets,

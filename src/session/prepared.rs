@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::classify::Route;
-use crate::protocol::packet::write_packet;
+use crate::classify::{Route, RouteHint};
+use crate::protocol::packet::{write_packet, HEADER_LEN, MAX_PAYLOAD};
 
 /// COM_STMT_EXECUTE flag: open a read-only cursor.
 pub const CURSOR_TYPE_READ_ONLY: u8 = 1;
@@ -17,8 +17,14 @@ pub const CURSOR_TYPE_READ_ONLY: u8 = 1;
 #[derive(Debug)]
 pub struct ClientStmt {
     pub sql: Rc<[u8]>,
-    /// Where it may run, from the classifier.
+    /// Where it may run, from the classifier (classified once, at prepare).
     pub route: Route,
+    /// A `/* sluice: … */` routing hint in its text.
+    pub hint: Option<RouteHint>,
+    /// It must follow the previous statement's connection (`LAST_INSERT_ID()`, ...).
+    pub same_connection: bool,
+    /// The next statement may need the connection it ran on (a write, `SQL_CALC_FOUND_ROWS`).
+    pub keep: bool,
     /// It starts or may end session pins, or changes session state: it runs where the
     /// session's state lives (the primary), like its text form would.
     pub has_effects: bool,
@@ -82,28 +88,16 @@ pub fn statement_id(payload: &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Where an EXECUTE payload's parts are: flags, and for statements with parameters the null
-/// bitmap and the new-params-bound flag.
-struct ExecuteLayout {
-    flags: u8,
-    /// Offset of the new-params-bound byte, if the statement has parameters.
-    bound_at: Option<usize>,
-}
-
-fn layout(payload: &[u8], params: u16) -> Option<ExecuteLayout> {
-    let flags = *payload.get(5)?;
+/// Where an EXECUTE payload's new-params-bound byte is: `Some(None)` for a statement without
+/// parameters, `None` when the payload is too short for its statement.
+fn bound_at(payload: &[u8], params: u16) -> Option<Option<usize>> {
+    payload.get(9)?;
     if params == 0 {
-        return Some(ExecuteLayout {
-            flags,
-            bound_at: None,
-        });
+        return Some(None);
     }
-    let bound_at = 10 + usize::from(params).div_ceil(8);
-    payload.get(bound_at)?;
-    Some(ExecuteLayout {
-        flags,
-        bound_at: Some(bound_at),
-    })
+    let at = 10 + usize::from(params).div_ceil(8);
+    payload.get(at)?;
+    Some(Some(at))
 }
 
 /// The cursor flags of an EXECUTE payload.
@@ -113,10 +107,7 @@ pub fn execute_flags(payload: &[u8]) -> u8 {
 
 /// Remembers the parameter types an EXECUTE payload carries, if it carries them.
 pub fn remember_types(stmt: &mut ClientStmt, payload: &[u8]) {
-    let Some(ExecuteLayout {
-        bound_at: Some(at), ..
-    }) = layout(payload, stmt.params)
-    else {
+    let Some(Some(at)) = bound_at(payload, stmt.params) else {
         return;
     };
     if payload[at] == 1 {
@@ -146,34 +137,51 @@ pub fn rewrite_execute(
     backend_id: u32,
     out: &mut Vec<u8>,
 ) -> Result<(), RewriteError> {
-    let l = layout(payload, stmt.params).ok_or(RewriteError::Malformed)?;
-    let _ = l.flags;
-    let mut body = Vec::with_capacity(payload.len() + usize::from(stmt.params) * 2);
-    body.extend_from_slice(&payload[..1]);
-    body.extend_from_slice(&backend_id.to_le_bytes());
-    match l.bound_at {
+    let bound = bound_at(payload, stmt.params).ok_or(RewriteError::Malformed)?;
+    start_packet(out);
+    out.extend_from_slice(&payload[..1]);
+    out.extend_from_slice(&backend_id.to_le_bytes());
+    match bound {
         Some(at) if payload[at] == 0 => {
             let types = stmt.types.as_deref().ok_or(RewriteError::NoTypes)?;
-            body.extend_from_slice(&payload[5..at]);
-            body.push(1);
-            body.extend_from_slice(types);
-            body.extend_from_slice(&payload[at + 1..]);
+            out.extend_from_slice(&payload[5..at]);
+            out.push(1);
+            out.extend_from_slice(types);
+            out.extend_from_slice(&payload[at + 1..]);
         }
-        _ => body.extend_from_slice(&payload[5..]),
+        _ => out.extend_from_slice(&payload[5..]),
     }
-    out.clear();
-    write_packet(out, 0, &body);
+    finish_packet(out);
     Ok(())
+}
+
+/// Clears `out` and leaves room for a packet header.
+fn start_packet(out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+}
+
+/// Fills in the header of the packet (sequence 0) whose payload follows it in `out`, splitting
+/// it into 16 MiB packets in the rare case it needs to be.
+fn finish_packet(out: &mut Vec<u8>) {
+    let len = out.len() - HEADER_LEN;
+    if len < MAX_PAYLOAD {
+        out[..3].copy_from_slice(&(len as u32).to_le_bytes()[..3]);
+        out[3] = 0;
+    } else {
+        let payload = out.split_off(HEADER_LEN);
+        out.clear();
+        write_packet(out, 0, &payload);
+    }
 }
 
 /// Writes a COM_STMT_* packet whose only change is the statement id.
 pub fn rewrite_id(payload: &[u8], backend_id: u32, out: &mut Vec<u8>) {
-    let mut body = Vec::with_capacity(payload.len());
-    body.extend_from_slice(&payload[..1]);
-    body.extend_from_slice(&backend_id.to_le_bytes());
-    body.extend_from_slice(payload.get(5..).unwrap_or(&[]));
-    out.clear();
-    write_packet(out, 0, &body);
+    start_packet(out);
+    out.extend_from_slice(&payload[..1]);
+    out.extend_from_slice(&backend_id.to_le_bytes());
+    out.extend_from_slice(payload.get(5..).unwrap_or(&[]));
+    finish_packet(out);
 }
 
 #[cfg(test)]
@@ -185,6 +193,9 @@ mod tests {
         ClientStmt {
             sql: Rc::from(&b"SELECT ?"[..]),
             route: Route::Primary(PrimaryReason::Write),
+            hint: None,
+            same_connection: false,
+            keep: false,
             has_effects: false,
             params,
             types: None,

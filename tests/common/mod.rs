@@ -10,6 +10,7 @@
 
 pub mod forwarder;
 pub mod raw;
+pub mod sysbench;
 
 use std::fmt;
 use std::fs;
