@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod gtid;
+pub mod monitor;
 pub mod net;
 pub mod pool;
 pub mod protocol;

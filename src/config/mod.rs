@@ -20,6 +20,10 @@
 //!
 //! [monitor]
 //! cpu = 1                            # optional: CPU for health/lag/GTID polling
+//! # user = "app"                     # default: the first [[users]] entry
+//! # password = "app"                 # or password_env; default: that [[users]] entry's
+//! # poll_interval = "100ms"          # between polls while no read waits
+//! # fast_poll_interval = "1ms"       # while reads wait ("0ms": back to back)
 //!
 //! [[users]]                          # one or more; names unique
 //! name = "app"
@@ -51,6 +55,7 @@ mod duration;
 mod error;
 mod levels;
 mod model;
+mod monitor;
 mod raw;
 mod summary;
 mod users;

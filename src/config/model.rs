@@ -51,11 +51,39 @@ impl Default for ShardsConfig {
     }
 }
 
-/// Where the monitor runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Where the monitor runs, who it logs in as, and how often it polls. `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MonitorConfig {
     /// The CPU the monitor is pinned to, if any; present on this host.
     pub cpu: Option<usize>,
+    /// The account of the monitor connections; defaults to the first `[[users]]` entry.
+    pub user: String,
+    /// Its clear-text password; defaults to that `[[users]]` entry's password.
+    pub password: String,
+    /// Between polls when no read waits; default 100ms.
+    pub poll_interval: Duration,
+    /// Between polls while reads wait for a replica or the primary's position; default 1ms
+    /// (zero: back to back).
+    pub fast_poll_interval: Duration,
+}
+
+impl MonitorConfig {
+    /// Default `poll_interval`.
+    pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+    /// Default `fast_poll_interval`.
+    pub const FAST_POLL_INTERVAL: Duration = Duration::from_millis(1);
+}
+
+impl fmt::Debug for MonitorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonitorConfig")
+            .field("cpu", &self.cpu)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("poll_interval", &self.poll_interval)
+            .field("fast_poll_interval", &self.fast_poll_interval)
+            .finish()
+    }
 }
 
 /// One client account. `Debug` hides the password.
@@ -153,6 +181,20 @@ mod tests {
         let shown = format!("{user:?}");
         assert!(shown.contains("\"app\""), "{shown}");
         assert!(shown.contains("***"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn monitor_debug_hides_the_password() {
+        let monitor = MonitorConfig {
+            cpu: None,
+            user: "sluice_monitor".to_owned(),
+            password: "hunter2".to_owned(),
+            poll_interval: MonitorConfig::POLL_INTERVAL,
+            fast_poll_interval: MonitorConfig::FAST_POLL_INTERVAL,
+        };
+        let shown = format!("{monitor:?}");
+        assert!(shown.contains("sluice_monitor"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

@@ -37,6 +37,11 @@ pub(crate) struct RawShards {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMonitor {
     pub cpu: Option<Spanned<usize>>,
+    pub user: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub poll_interval: Option<Spanned<toml::Value>>,
+    pub fast_poll_interval: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,8 @@ use super::model::{BackendConfig, Config};
 
 impl Config {
     /// A few lines describing what this configuration will run: listeners, shards and CPUs, the
-    /// monitor CPU, user names, backends with their read weights, consistency and pool settings.
+    /// monitor (CPU, user name, intervals), user names, backends with their read weights,
+    /// consistency and pool settings.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         for listener in &self.listeners {
@@ -28,11 +29,18 @@ impl Config {
             &mut out,
             format_args!("shards      {} ({cpus})", self.shards.count),
         );
-        let monitor = match self.monitor.cpu {
+        let monitor = &self.monitor;
+        let placement = match monitor.cpu {
             Some(cpu) => format!("pinned to CPU {cpu}"),
             None => "not pinned".to_owned(),
         };
-        line(&mut out, format_args!("monitor     {monitor}"));
+        line(
+            &mut out,
+            format_args!(
+                "monitor     {placement}, user {}, poll_interval {:?}, fast_poll_interval {:?}",
+                monitor.user, monitor.poll_interval, monitor.fast_poll_interval
+            ),
+        );
         let users: Vec<&str> = self.users.iter().map(|user| user.name.as_str()).collect();
         line(&mut out, format_args!("users       {}", users.join(", ")));
         backend(&mut out, "primary", &self.backends.primary);

@@ -75,7 +75,16 @@ fn minimal_config_gets_every_default() {
             cpus: None
         }
     );
-    assert_eq!(config.monitor, MonitorConfig { cpu: None });
+    assert_eq!(
+        config.monitor,
+        MonitorConfig {
+            cpu: None,
+            user: "app".to_owned(),
+            password: "app".to_owned(),
+            poll_interval: Duration::from_millis(100),
+            fast_poll_interval: Duration::from_millis(1),
+        }
+    );
     assert_eq!(
         config.users,
         vec![UserConfig {
@@ -330,6 +339,104 @@ fn monitor_cpu_must_be_present() {
         11,
         7,
         "monitor.cpu: CPU 9 is not available",
+    );
+}
+
+#[test]
+fn monitor_account_and_intervals_are_read_as_written() {
+    let config = ok(&with(
+        "[monitor]\nuser = \"sluice_monitor\"\npassword = \"monitor\"\npoll_interval = \"250ms\"\nfast_poll_interval = \"0ms\"\n",
+    ));
+    let m = &config.monitor;
+    assert_eq!(
+        (m.user.as_str(), m.password.as_str()),
+        ("sluice_monitor", "monitor")
+    );
+    assert_eq!(m.poll_interval, Duration::from_millis(250));
+    assert_eq!(m.fast_poll_interval, Duration::ZERO);
+    let from_env = ok(&with(
+        "[monitor]\nuser = \"mon\"\npassword_env = \"SLUICE_TEST_PASSWORD\"\n",
+    ));
+    assert_eq!(from_env.monitor.password, "from-env");
+}
+
+#[test]
+fn monitor_defaults_to_a_configured_user_and_its_password() {
+    let config = ok(&with(
+        "[[users]]\nname = \"second\"\npassword = \"two\"\n\n[monitor]\nuser = \"second\"\n",
+    ));
+    assert_eq!(config.monitor.user, "second");
+    assert_eq!(config.monitor.password, "two");
+    // Only a password: the first user's name with that password.
+    let config = ok(&with("[monitor]\npassword = \"other\"\n"));
+    assert_eq!(
+        (
+            config.monitor.user.as_str(),
+            config.monitor.password.as_str()
+        ),
+        ("app", "other")
+    );
+}
+
+#[test]
+fn monitor_account_rules() {
+    fails(
+        &with("[monitor]\nuser = \"stranger\"\n"),
+        11,
+        8,
+        "monitor.user \"stranger\" is not a [[users]] entry: give monitor.password",
+    );
+    fails(
+        &with("[monitor]\nuser = \"\"\n"),
+        11,
+        8,
+        "monitor.user must not be empty",
+    );
+    fails(
+        &with("[monitor]\npassword = \"x\"\npassword_env = \"SLUICE_TEST_PASSWORD\"\n"),
+        12,
+        16,
+        "[monitor] has both password and password_env: keep one",
+    );
+    fails(
+        &with("[monitor]\nuser = \"m\"\npassword_env = \"SLUICE_TEST_UNSET\"\n"),
+        12,
+        16,
+        "password_env of [monitor]: environment variable \"SLUICE_TEST_UNSET\" is not set",
+    );
+    fails(
+        &with("[monitor]\nusername = \"m\"\n"),
+        11,
+        1,
+        "unknown field `username`",
+    );
+}
+
+#[test]
+fn monitor_interval_rules() {
+    fails(
+        &with("[monitor]\npoll_interval = \"0s\"\n"),
+        11,
+        17,
+        "monitor.poll_interval must be greater than zero",
+    );
+    fails(
+        &with("[monitor]\npoll_interval = 100\n"),
+        11,
+        17,
+        "monitor.poll_interval: 100 has no unit",
+    );
+    fails(
+        &with("[monitor]\npoll_interval = \"10ms\"\nfast_poll_interval = \"20ms\"\n"),
+        12,
+        22,
+        "monitor.fast_poll_interval (20ms) cannot be longer than monitor.poll_interval (10ms)",
+    );
+    fails(
+        &with("[monitor]\nfast_poll_interval = \"1\"\n"),
+        11,
+        22,
+        "monitor.fast_poll_interval: \"1\" has no unit",
     );
 }
 

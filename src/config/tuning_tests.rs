@@ -2,6 +2,7 @@
 //! fails the unit tests rather than a demo.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::*;
 
@@ -20,6 +21,10 @@ fn check_local(config: &Config, listen: &str, ports: [u16; 3]) {
     assert_eq!(config.shards.count, 1);
     assert_eq!(config.shards.cpus, Some(vec![0]));
     assert_eq!(config.monitor.cpu, Some(1));
+    assert_eq!(config.monitor.user, "sluice_monitor");
+    assert_eq!(config.monitor.password, "monitor");
+    assert_eq!(config.monitor.poll_interval, Duration::from_millis(100));
+    assert_eq!(config.monitor.fast_poll_interval, Duration::from_millis(1));
     assert_eq!(config.users.len(), 1);
     assert_eq!(config.users[0].name, "app");
     assert_eq!(config.users[0].password, "app");

@@ -1,8 +1,8 @@
 //! Validation of `[[users]]`: unique names and exactly one password source per user.
 //!
 //! Owns the rule "`password` or `password_env`, not both, not neither" and the lookup of
-//! `password_env` through `Host`. It must not hash, store or log passwords; the auth module does the
-//! first two and no one does the third.
+//! `password_env` through `Host` (shared with `[monitor]`). It must not hash, store or log
+//! passwords; the auth module does the first two and no one does the third.
 
 use std::env::VarError;
 use std::ops::Range;
@@ -52,9 +52,27 @@ pub(crate) fn validate(
 
 fn password(entry: &RawUser, source: &Source<'_>, host: &Host) -> Result<String, ConfigError> {
     let name = entry.name.get_ref();
-    match (&entry.password, &entry.password_env) {
-        (Some(password), None) => Ok(password.get_ref().clone()),
-        (None, Some(variable)) => (host.env_var)(variable.get_ref()).map_err(|err| {
+    let who = format!("user {name:?}");
+    password_source(&entry.password, &entry.password_env, &who, source, host)?.ok_or_else(|| {
+        source.error(
+            entry.name.span(),
+            format!("user {name:?} needs a password or a password_env"),
+        )
+    })
+}
+
+/// The password given by `password` or by the environment variable `password_env` (not both);
+/// `None` if neither is set. `who` names the owner in messages (`user "app"`, `[monitor]`).
+pub(crate) fn password_source(
+    password: &Option<Spanned<String>>,
+    password_env: &Option<Spanned<String>>,
+    who: &str,
+    source: &Source<'_>,
+    host: &Host,
+) -> Result<Option<String>, ConfigError> {
+    match (password, password_env) {
+        (Some(password), None) => Ok(Some(password.get_ref().clone())),
+        (None, Some(variable)) => (host.env_var)(variable.get_ref()).map(Some).map_err(|err| {
             let why = match err {
                 VarError::NotPresent => "is not set",
                 VarError::NotUnicode(_) => "is not valid UTF-8",
@@ -62,18 +80,15 @@ fn password(entry: &RawUser, source: &Source<'_>, host: &Host) -> Result<String,
             source.error(
                 variable.span(),
                 format!(
-                    "password_env of user {name:?}: environment variable {:?} {why}",
+                    "password_env of {who}: environment variable {:?} {why}",
                     variable.get_ref()
                 ),
             )
         }),
         (Some(_), Some(variable)) => Err(source.error(
             variable.span(),
-            format!("user {name:?} has both password and password_env: keep one"),
+            format!("{who} has both password and password_env: keep one"),
         )),
-        (None, None) => Err(source.error(
-            entry.name.span(),
-            format!("user {name:?} needs a password or a password_env"),
-        )),
+        (None, None) => Ok(None),
     }
 }

@@ -1,7 +1,7 @@
 //! Raw TOML → validated `Config`: defaults, cross-field rules, and located error messages.
 //!
 //! Owns the entry point (`parse_with`), the host facts validation depends on (`Host`), and the rules
-//! for listeners, shards, monitor, consistency and pool. Users and backends have their own modules.
+//! for listeners, shards, consistency and pool. Users, monitor and backends have their own modules.
 //! It must not do I/O beyond what `Host` provides and name resolution in `backends`.
 
 use std::net::SocketAddr;
@@ -13,11 +13,9 @@ use toml::Spanned;
 use super::duration::{number_hint, parse_duration};
 use super::error::{ConfigError, Source};
 use super::levels::{ClientAuthPlugin, ConsistencyLevel};
-use super::model::{
-    Config, ConsistencyConfig, ListenerConfig, MonitorConfig, PoolConfig, ShardsConfig,
-};
-use super::raw::{RawConfig, RawConsistency, RawListener, RawMonitor, RawPool, RawShards};
-use super::{backends, users};
+use super::model::{Config, ConsistencyConfig, ListenerConfig, PoolConfig, ShardsConfig};
+use super::raw::{RawConfig, RawConsistency, RawListener, RawPool, RawShards};
+use super::{backends, monitor, users};
 
 /// Reads an environment variable.
 pub(crate) type EnvLookup = fn(&str) -> Result<String, std::env::VarError>;
@@ -51,11 +49,14 @@ pub(crate) fn parse_with(text: &str, file_name: &str, host: &Host) -> Result<Con
 
 fn validate(raw: RawConfig, source: &Source<'_>, host: &Host) -> Result<Config, ConfigError> {
     let consistency = consistency(raw.consistency, source)?;
+    let listeners = listeners(raw.listeners, consistency.level, source)?;
+    let shards = shards(raw.shards, source, host)?;
+    let users = users::validate(raw.users, source, host)?;
     Ok(Config {
-        listeners: listeners(raw.listeners, consistency.level, source)?,
-        shards: shards(raw.shards, source, host)?,
-        monitor: monitor(raw.monitor, source, host)?,
-        users: users::validate(raw.users, source, host)?,
+        listeners,
+        shards,
+        monitor: monitor::validate(raw.monitor, &users, source, host)?,
+        users,
         backends: backends::validate(raw.backends, source)?,
         pool: pool(raw.pool, source)?,
         consistency,
@@ -167,21 +168,7 @@ fn shards(
     })
 }
 
-fn monitor(
-    raw: Option<RawMonitor>,
-    source: &Source<'_>,
-    host: &Host,
-) -> Result<MonitorConfig, ConfigError> {
-    let Some(cpu) = raw.and_then(|raw| raw.cpu) else {
-        return Ok(MonitorConfig::default());
-    };
-    check_cpu(&cpu, "monitor.cpu", source, host)?;
-    Ok(MonitorConfig {
-        cpu: Some(cpu.into_inner()),
-    })
-}
-
-fn check_cpu(
+pub(super) fn check_cpu(
     cpu: &Spanned<usize>,
     key: &str,
     source: &Source<'_>,
@@ -289,7 +276,7 @@ fn consistency_level(
 }
 
 /// A duration value, or `default` when the key is absent.
-fn duration(
+pub(super) fn duration(
     raw: Option<Spanned<toml::Value>>,
     key: &str,
     default: Duration,

@@ -37,3 +37,14 @@ pub struct BackendConn<S> {
     pub server_capabilities: u32,
     pub server_collation: u8,
 }
+
+impl<S> BackendConn<S> {
+    /// Which server family this is, from its version string.
+    pub fn flavor(&self) -> crate::gtid::Flavor {
+        if self.server_version.contains("MariaDB") {
+            crate::gtid::Flavor::MariaDb
+        } else {
+            crate::gtid::Flavor::MySql
+        }
+    }
+}

@@ -19,9 +19,14 @@ use crate::wire::{drain_reply, WireError};
 const MULTI_STATEMENTS_ON: u16 = 0;
 const MULTI_STATEMENTS_OFF: u16 = 1;
 
-/// Turns on the server's report of any session-state change on a new connection, so a change the
-/// classifier did not see (a stored procedure's `SET @x`, a temporary table) still marks it.
-const TRACK_STATE_CHANGE: &[u8] = b"SET SESSION session_track_state_change = ON";
+/// Turns on, on a new connection, the server's report of any session-state change, so a change
+/// the classifier did not see (a stored procedure's `SET @x`, a temporary table) still marks it,
+/// and the report of each commit's GTID in the OK packet that ends it (commit tracking for the
+/// `session` and `global` consistency levels). One statement per flavour.
+const TRACK_MYSQL: &[u8] =
+    b"SET SESSION session_track_state_change = ON, session_track_gtids = OWN_GTID";
+const TRACK_MARIADB: &[u8] = b"SET SESSION session_track_state_change = ON, \
+    session_track_system_variables = CONCAT(@@session.session_track_system_variables, ',last_gtid')";
 
 /// Why a connection could not be brought in line.
 #[derive(Debug)]
@@ -72,7 +77,11 @@ pub async fn sync<S: Stream>(
     }
     let track = fresh && conn.capabilities & crate::protocol::constants::cap::SESSION_TRACK != 0;
     if track {
-        queue_query(&mut out, TRACK_STATE_CHANGE);
+        let sql = match conn.flavor() {
+            crate::gtid::Flavor::MySql => TRACK_MYSQL,
+            crate::gtid::Flavor::MariaDb => TRACK_MARIADB,
+        };
+        queue_query(&mut out, sql);
         steps.push(Step::Query);
     }
     if state.multi_statements != want.multi_statements {

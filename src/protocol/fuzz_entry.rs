@@ -17,10 +17,8 @@ use super::packet::{
     parse_header, split_packet, write_packet, write_small_packet, HEADER_LEN, MAX_PAYLOAD,
 };
 use super::reply::{scan, Event, ReplyKind, ReplyTracker, Scan, ScanCursor};
-use super::response::{
-    decode_err, encode_eof, encode_err, encode_ok, session_state_entries, terminator_status,
-    OkPacket,
-};
+use super::response::{decode_err, encode_eof, encode_err, encode_ok, terminator_status, OkPacket};
+use super::session_state::{needs_untracking, read_state, session_state_entries, untracked_ok};
 
 /// Server greeting: decode, and when it decodes, encode and decode again. The encoder always
 /// writes the second scramble part and the plugin name, so the round trip is exact for greetings
@@ -129,8 +127,9 @@ pub fn change_user(data: &[u8]) {
 }
 
 /// OK/EOF/ERR: the first byte picks the capabilities (bit 0: SESSION_TRACK), the rest is the
-/// payload. Exercises `OkPacket::decode`, `terminator_status`, `decode_err` and
-/// `session_state_entries`, and checks they agree with each other and with the encoders.
+/// payload. Exercises `OkPacket::decode`, `terminator_status`, `decode_err`,
+/// `session_state_entries`, `read_state` and `untracked_ok`, and checks they agree with each
+/// other and with the encoders.
 pub fn ok_packet(data: &[u8]) {
     let Some((&sel, payload)) = data.split_first() else {
         return;
@@ -148,6 +147,20 @@ pub fn ok_packet(data: &[u8]) {
             n + 1
         });
         assert!(entries <= ok.session_state.len() / 2);
+        let report = read_state(ok.session_state);
+        if let Some(g) = report.commit_gtid {
+            assert!(g.len() < ok.session_state.len());
+        }
+        if caps & cap::SESSION_TRACK != 0 && needs_untracking(payload, ok) {
+            let mut plain = Vec::new();
+            untracked_ok(&mut plain, payload[0], ok);
+            let again = OkPacket::decode(&plain, caps).expect("an untracked OK decodes");
+            assert!(again.session_state.is_empty());
+            assert_eq!(
+                (again.affected_rows, again.last_insert_id, again.info),
+                (ok.affected_rows, ok.last_insert_id, ok.info)
+            );
+        }
         if payload.len() >= 9 || payload.first() == Some(&0) {
             assert_eq!(term, Some(ok.status), "a decodable OK is a terminator");
         }
@@ -319,7 +332,8 @@ pub fn reply_stream(data: &[u8]) {
 
 /// Feeds `stream` to a tracker `piece` bytes at a time, like `relay_reply` filling its buffer.
 fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
-    let mut tracker = ReplyTracker::new(kind, caps);
+    // As for a client without SESSION_TRACK, so OK rewrites are walked too.
+    let mut tracker = ReplyTracker::new(kind, caps).untracking(0);
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0;
     let mut passed = 0;
@@ -330,12 +344,13 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
             pass: pos,
             event,
             want,
+            rewrite,
         }) = scan(&buf, &mut cur, &mut tracker)
         else {
             return Outcome::Failed;
         };
-        buf.drain(..pos);
-        passed += pos;
+        buf.drain(..pos + rewrite);
+        passed += pos + rewrite;
         match event {
             Some(Event::Done { status, error }) => {
                 assert!(tracker.is_done());
@@ -354,7 +369,8 @@ fn relay(kind: ReplyKind, caps: u32, stream: &[u8], piece: usize) -> Outcome {
                 tracker.after_local_infile();
                 continue;
             }
-            Some(Event::More) | None => {}
+            Some(Event::More) => continue,
+            None => {}
         }
         // The walk stopped because it needs more bytes than are buffered: otherwise the relay
         // would wait for the server while holding a complete reply.

@@ -14,5 +14,6 @@ pub mod packet;
 pub mod reply;
 pub mod response;
 pub mod resultset;
+pub mod session_state;
 
 pub use error::ProtocolError;

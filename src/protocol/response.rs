@@ -140,16 +140,6 @@ pub fn terminator_status(payload: &[u8], caps: u32) -> Option<u16> {
     }
 }
 
-/// Iterates over the entries of a session-state-change block: `(type, data)`.
-pub fn session_state_entries(mut block: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
-    std::iter::from_fn(move || {
-        let (rest, kind) = le_u8::<_, nom::error::Error<&[u8]>>(block).ok()?;
-        let (rest, data) = lenenc_bytes(rest).ok()?;
-        block = rest;
-        Some((kind, data))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +163,8 @@ mod tests {
                    // one entry: type 1 (schema), data = lenenc "db"
         p.extend_from_slice(&[4, 1, 2, 1, b'd']);
         let ok = OkPacket::decode(&p, cap::SUPPORTED).expect("decodes");
-        let entries: Vec<_> = session_state_entries(ok.session_state).collect();
+        let entries: Vec<_> =
+            crate::protocol::session_state::session_state_entries(ok.session_state).collect();
         assert_eq!(entries, vec![(1u8, &[1u8, b'd'][..])]);
     }
 

@@ -38,9 +38,19 @@ impl ReadChooser {
     /// The backend a read should go to, skipping those in the `excluded` bit mask (bit i:
     /// backend i); `None` when no backend with a read weight is usable.
     pub fn pick(&self, cluster: &Cluster, excluded: u64) -> Option<usize> {
+        self.pick_where(cluster, excluded, |_| true)
+    }
+
+    /// As [`ReadChooser::pick`], among the backends `accept` also takes.
+    pub fn pick_where(
+        &self,
+        cluster: &Cluster,
+        excluded: u64,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
         let eligible = |i: usize, b: &super::Backend| {
             let bit = if i < 64 { 1u64 << i } else { 0 };
-            b.read_weight > 0 && excluded & bit == 0 && b.health.usable()
+            b.read_weight > 0 && excluded & bit == 0 && b.health.usable() && accept(i)
         };
         let total: u64 = cluster
             .backends

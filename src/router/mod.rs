@@ -8,15 +8,21 @@
 //! is `classify`).
 
 mod choice;
+mod commits;
+mod consistent;
 mod counters;
 mod health;
+mod read_stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use choice::ReadChooser;
+pub use commits::LatestCommits;
+pub use consistent::{choose_read, FallbackReason, ReadVerdict};
 pub use counters::{BackendCounters, RouteWhy};
 pub use health::Health;
+pub use read_stats::ReadStats;
 
 use crate::config::BackendsConfig;
 
@@ -55,6 +61,12 @@ pub struct Backend {
 /// Every backend, primary first.
 pub struct Cluster {
     pub backends: Vec<Backend>,
+    /// The newest commit position seen acknowledged through sluice (all shards).
+    pub latest: LatestCommits,
+    /// Counters of the consistent read path.
+    pub reads: ReadStats,
+    /// What the monitor last saw of the backends (same indexes), read with one atomic load.
+    pub view: crate::monitor::ViewCell,
 }
 
 impl Cluster {
@@ -70,7 +82,12 @@ impl Cluster {
         };
         let mut backends = vec![backend(&cfg.primary, Role::Primary)];
         backends.extend(cfg.replicas.iter().map(|r| backend(r, Role::Replica)));
-        Arc::new(Self { backends })
+        Arc::new(Self {
+            backends,
+            latest: LatestCommits::default(),
+            reads: ReadStats::default(),
+            view: crate::monitor::ViewCell::new(),
+        })
     }
 
     pub fn primary(&self) -> &Backend {

@@ -17,6 +17,8 @@ pub enum RuntimeError {
         address: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("monitor executor failed: {0}")]
+    Monitor(std::io::Error),
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
 }

@@ -1,10 +1,12 @@
 //! The runtime: one glommio executor per shard (pinned as configured), each with its own
-//! SO_REUSEPORT listener per configured address and its own backend connections, plus signal
-//! handling and a clean shutdown (stop accepting, let in-flight replies finish, close). This is
-//! the one module that knows glommio; everything else sees `net::Net`.
+//! SO_REUSEPORT listener per configured address and its own backend connections, one more for the
+//! monitor (`[monitor].cpu`), plus signal handling and a clean shutdown (stop accepting, let
+//! in-flight replies finish, close). This is the one module that knows glommio; everything else
+//! sees `net::Net`.
 
 mod error;
 mod identity;
+mod monitor;
 mod net;
 mod shard;
 mod signals;
@@ -17,6 +19,7 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 pub use error::RuntimeError;
+pub use monitor::{spawn_monitor, MonitorHandle};
 
 /// io_uring registered-buffer memory per executor. Small: sluice does its own buffering, and the
 /// locked-memory limit on many hosts is a few MiB.
@@ -53,6 +56,7 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
     let identity = identity.unwrap_or_default();
     let config = Arc::new(config);
     let cluster = crate::router::Cluster::new(&config.backends);
+    let monitor = spawn_monitor(config.clone(), cluster.clone(), stop.clone())?;
     let mut handles = Vec::new();
     for shard in 0..config.shards.count {
         let placement = match &config.shards.cpus {
@@ -61,19 +65,29 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
         };
         let config = config.clone();
         let identity = identity.clone();
-        let stop = stop.clone();
+        let shard_stop = stop.clone();
         let cluster = cluster.clone();
-        let handle = LocalExecutorBuilder::new(placement)
+        let spawned = LocalExecutorBuilder::new(placement)
             .name(&format!("sluice-shard-{shard}"))
             .io_memory(IO_MEMORY)
             .spawn(move || async move {
-                shard::run_shard(shard as u32, config, cluster, identity, stop).await
-            })
-            .map_err(|e| RuntimeError::Executor {
-                shard,
-                source: std::io::Error::from(e),
-            })?;
-        handles.push(handle);
+                shard::run_shard(shard as u32, config, cluster, identity, shard_stop).await
+            });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                // Stop what already runs (the monitor, earlier shards) before reporting.
+                stop.store(true, Ordering::SeqCst);
+                for h in handles {
+                    let _ = h.join();
+                }
+                let _ = monitor.join();
+                return Err(RuntimeError::Executor {
+                    shard,
+                    source: std::io::Error::from(e),
+                });
+            }
+        }
     }
     let mut first_error = None;
     for (shard, h) in handles.into_iter().enumerate() {
@@ -91,6 +105,11 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
                 });
             }
         }
+    }
+    // The shards stop only once the flag is set; make sure the monitor sees it too.
+    stop.store(true, Ordering::SeqCst);
+    if let Err(e) = monitor.join() {
+        first_error.get_or_insert(e);
     }
     match first_error {
         Some(e) => Err(e),

@@ -33,14 +33,16 @@ pub async fn run_shard(
     stop: Arc<AtomicBool>,
 ) -> Result<(), RuntimeError> {
     let shutdown = Shutdown::new();
-    let shared = Rc::new(ShardShared::new(
+    let mut shared = ShardShared::new(
         GlommioNet,
         shard,
         UserStore::new(&config.users),
         ShardPool::new(cluster, config.pool.clone()),
         identity,
         shutdown.clone(),
-    ));
+    );
+    shared.reads = config.consistency.clone();
+    let shared = Rc::new(shared);
     // One context per listener: listeners may require different auth plugins and levels.
     let mut listeners = Vec::new();
     for l in &config.listeners {
@@ -135,7 +137,7 @@ async fn accept_loop(
 }
 
 /// The CPU this thread runs on, for the start-up log that shows pinning took effect.
-fn current_cpu() -> Option<usize> {
+pub(super) fn current_cpu() -> Option<usize> {
     let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
     // Field 39 (processor); the command name (field 2) may contain spaces, so count from ')'.
     let after = &stat[stat.rfind(')')? + 2..];

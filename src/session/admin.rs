@@ -1,6 +1,8 @@
 //! Statements sluice answers itself, never sent to a server: `SHOW SLUICE BACKENDS` (one row
-//! per backend: role, address, health, weight, connections, and statements routed there and
-//! why), `SET [SESSION] sluice_consistency = …` and `SELECT @@sluice_consistency`, and
+//! per backend: role, address, health, weight, connections, statements routed there and why,
+//! and what the monitor sees: reachability, lag, executed GTIDs), `SHOW SLUICE STATUS` (the
+//! consistent read path: replica/primary reads, waits and their percentiles, fallbacks by
+//! reason), `SET [SESSION] sluice_consistency = …` and `SELECT @@sluice_consistency`, and
 //! `SELECT @@sluice_last_gtid`. It must not route statements.
 
 use std::sync::atomic::Ordering;
@@ -13,7 +15,7 @@ use crate::config::ConsistencyLevel;
 use crate::error::{codes, MysqlError};
 use crate::net::Net;
 use crate::protocol::resultset::{write_result_set, ColumnKind, ColumnSpec};
-use crate::router::BackendCounters;
+use crate::router::{BackendCounters, FallbackReason};
 
 /// The columns of `SHOW SLUICE BACKENDS`.
 const BACKEND_COLUMNS: &[(&str, ColumnKind)] = &[
@@ -34,6 +36,15 @@ const BACKEND_COLUMNS: &[(&str, ColumnKind)] = &[
     ("retries", ColumnKind::UnsignedInt),
     ("failures", ColumnKind::UnsignedInt),
     ("primary_reasons", ColumnKind::Text),
+    ("monitor", ColumnKind::Text),
+    ("lag_ms", ColumnKind::Text),
+    ("gtid_executed", ColumnKind::Text),
+];
+
+/// The columns of `SHOW SLUICE STATUS`.
+const STATUS_COLUMNS: &[(&str, ColumnKind)] = &[
+    ("Variable_name", ColumnKind::Text),
+    ("Value", ColumnKind::Text),
 ];
 
 impl<N: Net> Session<'_, N> {
@@ -54,12 +65,20 @@ impl<N: Net> Session<'_, N> {
                     .collect();
                 write_result_set(&mut out, seq, caps, status, &cols, &rows);
             }
+            Some(SluiceCommand::Show(what)) if what.eq_ignore_ascii_case(b"status") => {
+                let rows = self.status_rows();
+                let cols: Vec<ColumnSpec<'_>> = STATUS_COLUMNS
+                    .iter()
+                    .map(|&(name, kind)| ColumnSpec { name, kind })
+                    .collect();
+                write_result_set(&mut out, seq, caps, status, &cols, &rows);
+            }
             Some(SluiceCommand::Show(what)) => {
                 let err = MysqlError::new(
                     codes::SYNTAX_ERROR,
                     "42000",
                     format!(
-                        "Unknown SHOW SLUICE target '{}' (known: BACKENDS)",
+                        "Unknown SHOW SLUICE target '{}' (known: BACKENDS, STATUS)",
                         String::from_utf8_lossy(what)
                     ),
                 );
@@ -101,8 +120,7 @@ impl<N: Net> Session<'_, N> {
                     name: "@@sluice_last_gtid",
                     kind: ColumnKind::Text,
                 }];
-                // Commit tracking arrives with the consistency levels: no GTID known yet.
-                let rows = vec![vec![None]];
+                let rows = vec![vec![self.last_gtid_text()]];
                 write_result_set(&mut out, seq, caps, status, &col, &rows);
             }
             None => {
@@ -120,12 +138,20 @@ impl<N: Net> Session<'_, N> {
         let n = |c: &std::sync::atomic::AtomicU64| Some(BackendCounters::get(c).to_string());
         let g =
             |c: &std::sync::atomic::AtomicI64| Some(c.load(Ordering::Relaxed).max(0).to_string());
+        let view = self.ctx.cluster().view.load();
         self.ctx
             .cluster()
             .backends
             .iter()
-            .map(|b| {
+            .enumerate()
+            .map(|(i, b)| {
                 let c = &b.counters;
+                let seen = view.backend(i).filter(|v| v.observed_at.is_some());
+                let monitor = match seen {
+                    None => "unknown",
+                    Some(v) if v.reachable => "reachable",
+                    Some(_) => "unreachable",
+                };
                 vec![
                     Some(b.name.to_string()),
                     Some(b.role.as_str().to_owned()),
@@ -144,8 +170,51 @@ impl<N: Net> Session<'_, N> {
                     n(&c.retries),
                     n(&c.failures),
                     Some(c.reasons_text()),
+                    Some(monitor.to_owned()),
+                    seen.and_then(|v| v.lag)
+                        .map(|d| format!("{:.3}", d.as_secs_f64() * 1e3)),
+                    seen.and_then(|v| v.executed.as_ref())
+                        .map(|g| g.to_string()),
                 ]
             })
+            .collect()
+    }
+
+    /// `SHOW SLUICE STATUS`: the consistent read path's counters (all shards).
+    fn status_rows(&self) -> Vec<Vec<Option<String>>> {
+        let cluster = self.ctx.cluster();
+        let r = &cluster.reads;
+        let n = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed).to_string();
+        let waits = r.waits.load(Ordering::Relaxed);
+        let avg = r.wait_us_total.load(Ordering::Relaxed) / waits.max(1);
+        let mut rows: Vec<(String, String)> = vec![
+            ("replica_reads".into(), n(&r.replica_reads)),
+            ("primary_reads".into(), n(&r.primary_reads)),
+            ("waits".into(), waits.to_string()),
+            ("wait_avg_us".into(), avg.to_string()),
+            ("wait_p50_us".into(), r.wait_quantile_us(0.5).to_string()),
+            ("wait_p99_us".into(), r.wait_quantile_us(0.99).to_string()),
+            ("wait_p999_us".into(), r.wait_quantile_us(0.999).to_string()),
+            ("wait_max_us".into(), n(&r.wait_us_max)),
+            ("global_probes".into(), n(&r.probes)),
+        ];
+        for reason in FallbackReason::ALL {
+            rows.push((
+                format!("fallback_{}", reason.as_str()),
+                r.fallbacks(reason).to_string(),
+            ));
+        }
+        rows.push(("view_epoch".into(), cluster.view.load().epoch.to_string()));
+        rows.push((
+            "latest_commit".into(),
+            cluster
+                .latest
+                .get()
+                .map(|g| g.to_string())
+                .unwrap_or_default(),
+        ));
+        rows.into_iter()
+            .map(|(k, v)| vec![Some(k), Some(v)])
             .collect()
     }
 }

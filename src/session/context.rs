@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::auth::{AuthPlugin, UserStore};
 use crate::classify::ClassifierConfig;
-use crate::config::ConsistencyLevel;
+use crate::config::{ConsistencyConfig, ConsistencyLevel};
 use crate::net::{Net, Shutdown};
 use crate::pool::ShardPool;
 use crate::protocol::constants::{cap, DEFAULT_COLLATION};
@@ -46,6 +46,8 @@ pub struct ShardShared<N: Net> {
     pub shutdown: Shutdown,
     /// Functions configured as read-only, for the classifier.
     pub classifier: ClassifierConfig,
+    /// How long a read waits for a replica to catch up, and the lag that excludes one.
+    pub reads: ConsistencyConfig,
     identity: RefCell<ServerIdentity>,
     next_id: Cell<u32>,
 }
@@ -68,6 +70,7 @@ impl<N: Net> ShardShared<N> {
             chooser,
             shutdown,
             classifier: ClassifierConfig::default(),
+            reads: ConsistencyConfig::default(),
             identity: RefCell::new(identity),
             next_id: Cell::new(0),
         }

@@ -7,6 +7,7 @@
 
 use std::rc::Rc;
 
+use super::consistency::ReadNeed;
 use super::prepared::{
     execute_flags, remember_types, rewrite_execute, rewrite_id, statement_id, ClientStmt,
     RewriteError, CURSOR_TYPE_READ_ONLY,
@@ -96,6 +97,17 @@ impl<N: Net> Session<'_, N> {
             let err = read_only_transaction_error(&self.ctx.identity().version);
             return self.client_error(reply_seq, err).await;
         }
+        self.read_need = if c.hints.consistency.is_none() && c.hints.min_gtid.is_none() {
+            ReadNeed::default()
+        } else {
+            match ReadNeed::of(&c.hints, self.primary_flavor()) {
+                Ok(need) => need,
+                Err(err) => {
+                    self.packet = packet;
+                    return self.client_error(reply_seq, err).await;
+                }
+            }
+        };
         let effects = Effects::of(&c, sql);
         let must_primary = !c.pins.is_empty() || effects_need_primary(&c);
         let target = self.target_for(
@@ -263,14 +275,12 @@ impl<N: Net> Session<'_, N> {
         effects: Effects,
     ) -> Result<bool, SessionError> {
         let read = matches!(plan.target, Target::Read(_));
+        let arrival = std::time::Instant::now();
         let mut excluded = 0u64;
         let mut retry = false;
         loop {
             let target = match plan.target {
-                Target::Read(why) => match self.ctx.chooser.pick(self.ctx.cluster(), excluded) {
-                    Some(i) => Target::Backend(i, why),
-                    None => Target::Backend(PRIMARY, RouteWhy::Fallback),
-                },
+                Target::Read(why) => self.read_target(why, excluded, arrival).await,
                 t => t,
             };
             let backend = match target {
@@ -365,8 +375,13 @@ impl<N: Net> Session<'_, N> {
         };
         let changes_schema = effects.changes_schema();
         let changes_settings = effects.changes_settings();
-        self.state
-            .settle(effects, outcome.error, outcome.status, text);
+        self.state.settle(
+            effects,
+            outcome.error,
+            outcome.status,
+            outcome.state_change,
+            text,
+        );
         if !outcome.error {
             if changes_settings {
                 conn.state.settings = self.state.settings.clone();
@@ -489,9 +504,15 @@ impl<N: Net> Session<'_, N> {
         kind: ReplyKind,
         reply_seq: u8,
     ) -> Result<Attempt<PooledConn<N::Stream>>, SessionError> {
-        let mut tracker = ReplyTracker::new(kind, conn.conn.capabilities);
+        let mut tracker =
+            ReplyTracker::new(kind, conn.conn.capabilities).untracking(self.login.capabilities);
         match relay_reply(&mut conn.conn.conn, &mut self.client, &mut tracker).await {
-            Ok(outcome) => Ok(Attempt::Relayed(conn, outcome)),
+            Ok(outcome) => {
+                if let Some(gtid) = tracker.commit_gtid() {
+                    self.note_commit(gtid, conn.conn.flavor());
+                }
+                Ok(Attempt::Relayed(conn, outcome))
+            }
             Err(RelayError::Client(e)) => Err(e.into()),
             Err(RelayError::Backend {
                 source,
@@ -596,7 +617,8 @@ impl<N: Net> Session<'_, N> {
             conn.conn.conn.rbuf.data_mut()[HEADER_LEN + 1..HEADER_LEN + 5]
                 .copy_from_slice(&client_id.to_le_bytes());
         }
-        let mut tracker = ReplyTracker::new(ReplyKind::Prepare, conn.conn.capabilities);
+        let mut tracker = ReplyTracker::new(ReplyKind::Prepare, conn.conn.capabilities)
+            .untracking(self.login.capabilities);
         match relay_reply(&mut conn.conn.conn, &mut self.client, &mut tracker).await {
             Ok(outcome) => {
                 if let (Some((backend_id, params)), false) = (prepared, outcome.error) {

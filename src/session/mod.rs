@@ -6,6 +6,7 @@
 //! (the `wire` relay does the walking).
 
 mod admin;
+mod consistency;
 mod context;
 mod error;
 mod exec;

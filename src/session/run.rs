@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use tracing::debug;
 
+use super::consistency::ReadNeed;
 use super::login::{accept_client, authenticate, Answer, ClientLogin};
 use super::outbox::{send_err, send_ok};
 use super::prepared::Statements;
@@ -17,6 +18,7 @@ use super::{SessionError, ShardContext};
 use crate::auth::new_scramble;
 use crate::config::ConsistencyLevel;
 use crate::error::{codes, ErrorInfo, MysqlError};
+use crate::gtid::GtidSet;
 use crate::net::Net;
 use crate::pool::{ConnKey, LoginSpec, PooledConn};
 use crate::protocol::command::{action, CommandAction};
@@ -44,6 +46,12 @@ pub(super) struct Session<'c, N: Net> {
     pub held: Option<PooledConn<N::Stream>>,
     pub stmts: Statements,
     pub consistency: ConsistencyLevel,
+    /// The GTID of the session's last commit, as the primary reported it.
+    pub last_commit: Option<GtidSet>,
+    /// The primary reported a commit whose GTID could not be read: reads go to the primary.
+    pub last_commit_unknown: bool,
+    /// What the statement being served asks of a read (hints).
+    pub read_need: ReadNeed,
     /// The command packet being served (copied so a read can be retried elsewhere).
     pub packet: Vec<u8>,
     /// A packet sluice builds for a backend (a rewritten EXECUTE, ...).
@@ -52,7 +60,13 @@ pub(super) struct Session<'c, N: Net> {
 
 fn login_spec(login: &ClientLogin) -> LoginSpec {
     LoginSpec {
-        key: ConnKey::new(&login.identity.user, login.capabilities, login.collation),
+        // Backend connections always ask for session tracking (commit GTIDs, state changes);
+        // replies are rewritten for clients that did not ask for it.
+        key: ConnKey::new(
+            &login.identity.user,
+            login.capabilities | cap::SESSION_TRACK,
+            login.collation,
+        ),
         password: Rc::from(&login.identity.password[..]),
         attributes: login.attributes.as_deref().map(Rc::from),
     }
@@ -91,6 +105,9 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
         held: None,
         stmts: Statements::default(),
         consistency: ctx.consistency,
+        last_commit: None,
+        last_commit_unknown: false,
+        read_need: ReadNeed::default(),
         packet: Vec::new(),
         scratch: Vec::new(),
     };
@@ -234,7 +251,7 @@ impl<N: Net> Session<'_, N> {
         self.release_held();
         self.state.reset();
         self.stmts.clear();
-        self.consistency = self.ctx.consistency;
+        self.reset_consistency();
         send_ok(&mut self.client, seq, self.state.pins.status())
             .await
             .map_err(Into::into)
@@ -290,7 +307,7 @@ impl<N: Net> Session<'_, N> {
         let schema = (!database.is_empty()).then(|| Rc::from(&database[..]));
         self.state = SessionState::new(schema, caps & cap::MULTI_STATEMENTS != 0);
         self.stmts.clear();
-        self.consistency = self.ctx.consistency;
+        self.reset_consistency();
         match self.check_login().await {
             Ok(()) => send_ok(&mut self.client, seq, self.state.pins.status())
                 .await

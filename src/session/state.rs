@@ -9,7 +9,6 @@ use std::rc::Rc;
 use super::pins::SessionPins;
 use crate::classify::{Classification, TransactionScope};
 use crate::pool::{Settings, Wanted};
-use crate::protocol::constants::status;
 
 /// At most this many `SET` statements are kept; beyond, the session stays on its connection.
 const MAX_SETTINGS: usize = 64;
@@ -127,7 +126,15 @@ impl SessionState {
     /// status flags). `text` is the statement's SQL, for pin counting. Returns true when the
     /// connection it ran on now carries state the session's later connections must not
     /// silently lack (it must stay pinned to it).
-    pub fn settle(&mut self, effects: Effects, error: bool, status_flags: u16, text: &[u8]) {
+    /// `state_change`: the server flagged a change of session state.
+    pub fn settle(
+        &mut self,
+        effects: Effects,
+        error: bool,
+        status_flags: u16,
+        state_change: bool,
+        text: &[u8],
+    ) {
         if !error {
             self.pins.note_status(status_flags);
         }
@@ -168,10 +175,7 @@ impl SessionState {
         } else {
             self.pins.statement_done();
         }
-        if status_flags & status::SESSION_STATE_CHANGED != 0 && !effects.expected_change {
-            self.pins.unknown_change();
-        }
-        if effects.multi && status_flags & status::SESSION_STATE_CHANGED != 0 {
+        if state_change && (!effects.expected_change || effects.multi) {
             self.pins.unknown_change();
         }
     }
@@ -187,11 +191,13 @@ impl SessionState {
 mod tests {
     use super::*;
     use crate::classify::{classify, ClassifierConfig};
+    use crate::protocol::constants::status;
 
     fn run(s: &mut SessionState, sql: &str, status_flags: u16) {
         let c = classify(sql.as_bytes(), &ClassifierConfig::default());
         let e = Effects::of(&c, sql.as_bytes());
-        s.settle(e, false, status_flags, sql.as_bytes());
+        let changed = status_flags & status::SESSION_STATE_CHANGED != 0;
+        s.settle(e, false, status_flags, changed, sql.as_bytes());
     }
 
     #[test]
@@ -244,7 +250,13 @@ mod tests {
     fn failed_single_statement_changes_nothing() {
         let mut s = SessionState::new(None, false);
         let c = classify(b"USE nosuchdb", &ClassifierConfig::default());
-        s.settle(Effects::of(&c, b"USE nosuchdb"), true, 0, b"USE nosuchdb");
+        s.settle(
+            Effects::of(&c, b"USE nosuchdb"),
+            true,
+            0,
+            false,
+            b"USE nosuchdb",
+        );
         assert_eq!(s.schema, None);
     }
 }

@@ -9,9 +9,10 @@ use thiserror::Error;
 use super::conn::{PacketConn, WireError};
 use crate::error::MysqlError;
 use crate::net::Stream;
-use crate::protocol::packet::{parse_header, PacketHeader, HEADER_LEN};
+use crate::protocol::packet::{parse_header, write_small_packet, PacketHeader, HEADER_LEN};
 use crate::protocol::reply::{scan, Event, ReplyTracker, Scan, ScanCursor};
-use crate::protocol::response::decode_err;
+use crate::protocol::response::{decode_err, OkPacket};
+use crate::protocol::session_state::untracked_ok;
 
 /// How a reply relay ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct RelayOutcome {
     /// Status flags of the final OK/EOF (0 after an ERR).
     pub status: u16,
     pub error: bool,
+    /// The server flagged a change of session state (`session_track_state_change`).
+    pub state_change: bool,
 }
 
 /// Why a relay stopped early.
@@ -55,8 +58,14 @@ pub async fn relay_reply<B: Stream, C: Stream>(
             at_boundary: cur.at_boundary(),
             next_seq: tracker.last_seq().wrapping_add(1),
         };
+    let mut rewritten = Vec::new();
     loop {
-        let Scan { pass, event, want } = scan(backend.rbuf.data(), &mut cur, tracker)
+        let Scan {
+            pass,
+            event,
+            want,
+            rewrite,
+        } = scan(backend.rbuf.data(), &mut cur, tracker)
             .map_err(|e| backend_err(e.into(), sent, &cur, tracker))?;
         if pass > 0 {
             client
@@ -66,12 +75,26 @@ pub async fn relay_reply<B: Stream, C: Stream>(
             backend.rbuf.consume(pass);
             sent = true;
         }
+        if rewrite > 0 {
+            rewritten.clear();
+            untracked_packet(&backend.rbuf.data()[..rewrite], tracker, &mut rewritten);
+            client
+                .write_all(&rewritten)
+                .await
+                .map_err(RelayError::Client)?;
+            backend.rbuf.consume(rewrite);
+            sent = true;
+        }
         match event {
             Some(Event::Done { status, error }) => {
                 if backend.rbuf.is_empty() {
                     backend.rbuf.shrink();
                 }
-                return Ok(RelayOutcome { status, error });
+                return Ok(RelayOutcome {
+                    status,
+                    error,
+                    state_change: tracker.state_changed(),
+                });
             }
             Some(Event::LocalInfile) => {
                 forward_packets(client, &mut backend.stream, |h| h.payload_len == 0)
@@ -83,7 +106,9 @@ pub async fn relay_reply<B: Stream, C: Stream>(
                 tracker.after_local_infile();
                 continue;
             }
-            Some(Event::More) | None => {}
+            // The walk stopped after a rewritten packet: walk on before reading.
+            Some(Event::More) => continue,
+            None => {}
         }
         if want > backend.rbuf.len() {
             backend.rbuf.reserve_total(want);
@@ -105,15 +130,25 @@ pub async fn drain_reply<B: Stream>(
 ) -> Result<(RelayOutcome, Option<MysqlError>), WireError> {
     let mut cur = ScanCursor::default();
     loop {
-        let Scan { pass, event, want } = scan(backend.rbuf.data(), &mut cur, tracker)?;
+        let Scan {
+            pass,
+            event,
+            want,
+            rewrite,
+        } = scan(backend.rbuf.data(), &mut cur, tracker)?;
         let err = match event {
             Some(Event::Done { error: true, .. }) => lone_err(&backend.rbuf.data()[..pass]),
             _ => None,
         };
-        backend.rbuf.consume(pass);
+        backend.rbuf.consume(pass + rewrite);
         match event {
             Some(Event::Done { status, error }) => {
-                return Ok((RelayOutcome { status, error }, err))
+                let outcome = RelayOutcome {
+                    status,
+                    error,
+                    state_change: tracker.state_changed(),
+                };
+                return Ok((outcome, err));
             }
             Some(Event::LocalInfile) => {
                 return Err(crate::protocol::ProtocolError::Malformed(
@@ -121,7 +156,8 @@ pub async fn drain_reply<B: Stream>(
                 )
                 .into())
             }
-            Some(Event::More) | None => {}
+            Some(Event::More) => continue,
+            None => {}
         }
         if want > backend.rbuf.len() {
             backend.rbuf.reserve_total(want);
@@ -129,6 +165,22 @@ pub async fn drain_reply<B: Stream>(
         if backend.rbuf.fill(&mut backend.stream).await? == 0 {
             return Err(WireError::Closed);
         }
+    }
+}
+
+/// Appends to `out` the packet `bytes` (one whole OK-form packet written for a session-tracking
+/// connection) as the client, which lacks CLIENT_SESSION_TRACK, must get it.
+fn untracked_packet(bytes: &[u8], tracker: &ReplyTracker, out: &mut Vec<u8>) {
+    let ok = parse_header(bytes).and_then(|h| {
+        let payload = &bytes[HEADER_LEN..];
+        OkPacket::decode(payload, tracker.capabilities()).map(|ok| (h, payload[0], ok))
+    });
+    match ok {
+        Some((h, header, ok)) => {
+            write_small_packet(out, h.seq, |p| untracked_ok(p, header, &ok));
+        }
+        // The tracker only asks for packets it decoded as OKs.
+        None => out.extend_from_slice(bytes),
     }
 }
 

@@ -240,6 +240,10 @@ address = "127.0.0.1:{r1}"
 [[backends.replicas]]
 address = "127.0.0.1:{r2}"
 
+[monitor]
+user = "sluice_monitor"
+password = "monitor"
+
 [pool]
 connect_timeout = "2s"
 "#,
@@ -356,7 +360,7 @@ impl Sluice {
                 return Err(format!("sluice exited with {status}:\n{}", self.log()));
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
+                return self.wait_monitored(deadline);
             }
             if Instant::now() > deadline {
                 return Err(format!(
@@ -366,6 +370,25 @@ impl Sluice {
             }
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits until the monitor has seen every backend (reads go to the primary until then).
+    fn wait_monitored(&mut self, deadline: Instant) -> Result<(), String> {
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(mut conn) = Conn::new(self.opts()) {
+                match monitor_states(&mut conn) {
+                    Ok(states) if states.iter().all(|s| s == "reachable") => return Ok(()),
+                    Ok(states) => last = format!("monitor states {states:?}"),
+                    Err(why) => last = why,
+                }
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!(
+            "the monitor did not see every backend within {START_TIMEOUT:?} ({last}):\n{}",
+            self.log()
+        ))
     }
 
     pub fn pid(&self) -> u32 {
@@ -974,6 +997,38 @@ pub fn try_show_backends(conn: &mut Conn) -> Result<Vec<BackendRow>, String> {
             })
         })
         .collect()
+}
+
+/// The `monitor` column of `SHOW SLUICE BACKENDS` (reachable, unreachable, unknown).
+pub fn monitor_states(conn: &mut Conn) -> Result<Vec<String>, String> {
+    let outcome = dump_query(conn, "SHOW SLUICE BACKENDS");
+    if let Some(err) = &outcome.error {
+        return Err(format!("SHOW SLUICE BACKENDS failed: {err:?}"));
+    }
+    let set = outcome.sets.first().ok_or("no result set")?;
+    let i = set
+        .columns
+        .iter()
+        .position(|c| c.name == "monitor")
+        .ok_or("no monitor column")?;
+    Ok(set.rows.iter().map(|r| value_text(&r[i])).collect())
+}
+
+/// `SHOW SLUICE STATUS` as name → value.
+pub fn sluice_status(conn: &mut Conn) -> std::collections::HashMap<String, String> {
+    let rows: Vec<(String, String)> = conn
+        .query("SHOW SLUICE STATUS")
+        .unwrap_or_else(|e| panic!("SHOW SLUICE STATUS: {e}"));
+    rows.into_iter().collect()
+}
+
+/// A number from `SHOW SLUICE STATUS`.
+pub fn status_number(conn: &mut Conn, name: &str) -> u64 {
+    let status = sluice_status(conn);
+    status
+        .get(name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("SHOW SLUICE STATUS has no number {name}: {status:?}"))
 }
 
 /// Per-port statement counters from `SHOW SLUICE BACKENDS`, or why they are unavailable.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # bench/tools/lean_relay/run.sh PLACEMENT [TAG] — builds lean_relay, starts it in three variants
 # (epoll on 3385, uring on 3386, uring-batch on 3387, all -> the MariaDB primary on 3307) with
-# PLACEMENT = cpu0 | cpu1 | unpinned, and runs bench/point-select.sh with them as peers.
+# PLACEMENT = cpu0 | cpu1 | unpinned, and runs bench/sysbench.sh with them as peers.
 # The table is copied to target/lean_relay/results-PLACEMENT[-TAG].md. point-select.sh overwrites
 # bench/results/point-select-mariadb.md; restore it with git checkout afterwards.
-# BENCH_ROOT=DIR runs DIR/bench/point-select.sh instead (e.g. an unmodified `git archive HEAD`
+# BENCH_ROOT=DIR runs DIR/bench/sysbench.sh instead (e.g. an unmodified `git archive HEAD`
 # copy, when the working tree's sluice does not build because someone is mid-edit).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
@@ -27,6 +27,6 @@ for v in epoll:3385 uring:3386 uring-batch:3387; do
     peers+=(--peer "lean_${mode//-/_}=127.0.0.1:$port:$!")
 done
 sleep 0.5
-echo "+ (cd $root) bench/point-select.sh --flavor mariadb --time 8 --rounds 3 --threads \"1 8\" ${peers[*]}   # lean_relay $placement" >&2
-"$root/bench/point-select.sh" --flavor mariadb --time 8 --rounds 3 --threads "1 8" "${peers[@]}"
+echo "+ (cd $root) bench/sysbench.sh --flavor mariadb --time 8 --rounds 3 --threads \"1 8\" ${peers[*]}   # lean_relay $placement" >&2
+"$root/bench/sysbench.sh" --flavor mariadb --time 8 --rounds 3 --threads "1 8" "${peers[@]}"
 cp "$root/bench/results/point-select-mariadb.md" "$out/results-$placement$tag.md"

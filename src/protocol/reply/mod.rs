@@ -7,7 +7,8 @@
 use super::constants::{cap, status, EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER, OK_HEADER};
 use super::lenenc::lenenc_int;
 use super::packet::{PacketHeader, MAX_PAYLOAD};
-use super::response::terminator_status;
+use super::response::{terminator_status, OkPacket};
+use super::session_state::{is_ok_form, needs_untracking, read_state};
 use super::ProtocolError;
 
 /// The shape of the reply a command gets.
@@ -82,6 +83,15 @@ pub struct ReplyTracker {
     last_seq: u8,
     prepare_ok: Option<PrepareOk>,
     last_status: u16,
+    /// The client lacks CLIENT_SESSION_TRACK that the server connection has: OK packets with
+    /// info or session state must be rewritten before they reach it.
+    untrack: bool,
+    /// The packet just fed must be rewritten (see `untrack`).
+    rewrite: bool,
+    /// GTID text of the last commit reported in this reply's session state.
+    commit_gtid: Vec<u8>,
+    /// The server flagged a session-state change in this reply.
+    state_change: bool,
 }
 
 impl ReplyTracker {
@@ -102,7 +112,34 @@ impl ReplyTracker {
             last_seq: 0,
             prepare_ok: None,
             last_status: 0,
+            untrack: false,
+            rewrite: false,
+            commit_gtid: Vec::new(),
+            state_change: false,
         }
+    }
+
+    /// Marks that the reply goes to a client without CLIENT_SESSION_TRACK while the server
+    /// connection has it: OK packets carrying info or session state are reported by
+    /// [`ReplyTracker::take_rewrite`] so the relay rewrites them.
+    pub fn untracking(mut self, client_caps: u32) -> Self {
+        self.untrack = self.caps & cap::SESSION_TRACK != 0 && client_caps & cap::SESSION_TRACK == 0;
+        self
+    }
+
+    /// True (once) if the packet just fed is an OK the client must get in its untracked form.
+    pub fn take_rewrite(&mut self) -> bool {
+        std::mem::take(&mut self.rewrite)
+    }
+
+    /// The GTID text of the last commit the server reported in this reply, if any.
+    pub fn commit_gtid(&self) -> Option<&[u8]> {
+        (!self.commit_gtid.is_empty()).then_some(&self.commit_gtid[..])
+    }
+
+    /// Whether the server flagged a change of session state in this reply.
+    pub fn state_changed(&self) -> bool {
+        self.state_change
     }
 
     pub fn is_done(&self) -> bool {
@@ -112,6 +149,11 @@ impl ReplyTracker {
     /// Sequence id of the last packet seen; an ERR sluice appends must use the next one.
     pub fn last_seq(&self) -> u8 {
         self.last_seq
+    }
+
+    /// The capability flags of the server connection the reply comes from.
+    pub fn capabilities(&self) -> u32 {
+        self.caps
     }
 
     /// Status flags of the last OK/EOF seen.
@@ -357,7 +399,33 @@ impl ReplyTracker {
         let st = terminator_status(payload, self.caps)
             .ok_or(ProtocolError::Malformed("expected an OK or EOF packet"))?;
         self.last_status = st;
+        self.note_ok(payload, st);
         Ok(st)
+    }
+
+    /// Reads what an OK-form packet says beyond its status: the session state (commit GTID,
+    /// state change) and whether the client must get it rewritten.
+    fn note_ok(&mut self, payload: &[u8], st: u16) {
+        if self.caps & cap::SESSION_TRACK == 0
+            || (!self.untrack && st & status::SESSION_STATE_CHANGED == 0)
+            || !is_ok_form(payload)
+        {
+            return;
+        }
+        let Some(ok) = OkPacket::decode(payload, self.caps) else {
+            return;
+        };
+        if self.untrack && needs_untracking(payload, &ok) {
+            self.rewrite = true;
+        }
+        if st & status::SESSION_STATE_CHANGED != 0 {
+            let report = read_state(ok.session_state);
+            if let Some(g) = report.commit_gtid {
+                self.commit_gtid.clear();
+                self.commit_gtid.extend_from_slice(g);
+            }
+            self.state_change |= report.state_change;
+        }
     }
 
     /// A result set (or OK) ended with status `st`: another result follows if the server says so.
@@ -379,6 +447,7 @@ impl ReplyTracker {
         if !error {
             if let Some(st) = terminator_status(payload, self.caps) {
                 self.last_status = st;
+                self.note_ok(payload, st);
             }
         }
         Event::Done {

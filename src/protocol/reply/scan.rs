@@ -31,6 +31,10 @@ pub struct Scan {
     /// Bytes (counted from the end of `pass`) that must be buffered before the next walk can
     /// make progress; 0 when any new byte helps.
     pub want: usize,
+    /// Length of the whole packet right after `pass` that the client must get rewritten
+    /// ([`ReplyTracker::take_rewrite`]); 0 if none. Its event is `event` (`More` when the
+    /// reply goes on: walk again without reading).
+    pub rewrite: usize,
 }
 
 /// Walks `data` (bytes not yet passed on) for `tracker`.
@@ -45,6 +49,7 @@ pub fn scan(
             pass,
             event: None,
             want,
+            rewrite: 0,
         })
     };
     loop {
@@ -70,6 +75,15 @@ pub fn scan(
         }
         let avail = (rest.len() - HEADER_LEN).min(h.payload_len);
         let event = tracker.on_packet(h, &rest[HEADER_LEN..HEADER_LEN + avail])?;
+        if tracker.take_rewrite() && avail == h.payload_len {
+            // Only whole packets are read as OKs, so the rewrite has all of it.
+            return Ok(Scan {
+                pass: pos,
+                event: Some(event),
+                want: 0,
+                rewrite: whole,
+            });
+        }
         pos += HEADER_LEN + avail;
         cur.skip = h.payload_len - avail;
         match event {
@@ -82,6 +96,7 @@ pub fn scan(
                     pass: pos,
                     event: Some(event),
                     want: 0,
+                    rewrite: 0,
                 });
             }
         }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/point-select.sh — sysbench oltp_point_select against several targets side by side, in
+# bench/sysbench.sh — a sysbench workload (oltp_point_select unless --workload says otherwise)
+# against several targets side by side, in
 # interleaved rounds within one run: direct to the primary, through sluice, through naive_pump
 # (bench/tools/naive_pump.rs: a byte-copying TCP relay, the floor for any proxy on this host),
 # and through any other proxy given with --peer NAME=HOST:PORT[:PID]. At 1 and 8 threads it
@@ -8,12 +9,16 @@
 # markdown table to bench/results/point-select-<flavor>.md. Not a test: a shared 2-core VM is
 # noisy, hence interleaving and medians of rounds.
 #
-# usage: bench/point-select.sh [--flavor mariadb|mysql] [--time SECONDS] [--rounds N]
-#                              [--threads "1 8"] [--peer NAME=HOST:PORT[:PID]]...
+# usage: bench/sysbench.sh [--flavor mariadb|mysql] [--time SECONDS] [--rounds N]
+#                          [--threads "1 8"] [--workload oltp_point_select|oltp_read_only|...]
+#                          [--sysbench-args "--skip_trx=on ..."] [--no-pump]
+#                          [--peer NAME=HOST:PORT[:PID]]...
+# The table goes to bench/results/<workload>-<flavor>.md (point-select-<flavor>.md for the
+# default workload).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-flavor=mariadb time_s=10 rounds=3 thread_counts="1 8"
+flavor=mariadb time_s=10 rounds=3 thread_counts="1 8" workload=oltp_point_select extra="" pump=1
 peers=()
 while (($#)); do
     case $1 in
@@ -22,6 +27,9 @@ while (($#)); do
     --rounds) rounds=$2; shift 2 ;;
     --threads) thread_counts=$2; shift 2 ;;
     --peer) peers+=("$2"); shift 2 ;;
+    --workload) workload=$2; shift 2 ;;
+    --sysbench-args) extra=$2; shift 2 ;;
+    --no-pump) pump=0; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -42,15 +50,17 @@ trap cleanup EXIT
 SLUICE_LOG=warn target/release/sluice --config "$config" 2>target/bench/sluice.log &
 sluice_pid=$!
 pids+=("$sluice_pid")
-target/bench/naive_pump "127.0.0.1:$pump_port" "127.0.0.1:$primary" 2>target/bench/pump.log &
-pump_pid=$!
-pids+=("$pump_pid")
 wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 wait_port "$port"
-wait_port "$pump_port"
-
 # name port pid(or -)
-targets=("direct $primary -" "sluice $port $sluice_pid" "naive_pump $pump_port $pump_pid")
+targets=("direct $primary -" "sluice $port $sluice_pid")
+if ((pump)); then
+    target/bench/naive_pump "127.0.0.1:$pump_port" "127.0.0.1:$primary" 2>target/bench/pump.log &
+    pump_pid=$!
+    pids+=("$pump_pid")
+    wait_port "$pump_port"
+    targets+=("naive_pump $pump_port $pump_pid")
+fi
 for p in "${peers[@]}"; do
     IFS='=:' read -r name host pport ppid <<<"$p"
     [[ $host == 127.0.0.1 || $host == localhost ]] || { echo "peers must be on this host" >&2; exit 2; }
@@ -59,8 +69,11 @@ done
 
 SB=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app --mysql-db=sbtest
     --tables=4 --table-size=10000 --report-interval=0 --histogram=off --percentile=50)
+read -r -a EXTRA <<<"$extra"
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" cleanup >/dev/null 2>&1 || true
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" --threads=4 prepare >/dev/null
+# Let the replicas apply the fresh tables before reads go there.
+sleep 2
 
 ticks() { if [[ $1 == - ]]; then echo 0; else awk '{print $14 + $15}' "/proc/$1/stat"; fi; }
 hz=$(getconf CLK_TCK)
@@ -73,23 +86,23 @@ for threads in $thread_counts; do
         for t in "${targets[@]}"; do
             read -r name tport tpid <<<"$t"
             t0=$(ticks "$tpid")
-            line=$(sysbench oltp_point_select "${SB[@]}" --mysql-port="$tport" --threads="$threads" --time="$time_s" run |
-                awk '/queries:/ {q=$2; gsub(/[(]/,"",$3); qps=$3} /50th percentile/ {p=$3} END {print qps, p * 1000, q}')
+            line=$(sysbench "$workload" "${SB[@]}" "${EXTRA[@]}" --mysql-port="$tport" --threads="$threads" --time="$time_s" run |
+                awk '/queries:/ {q=$2; gsub(/[(]/,"",$3); qps=$3} /50th percentile/ {p=$3} /ignored errors:/ {e=$3} END {print qps, p * 1000, q, e + 0}')
             t1=$(ticks "$tpid")
-            read -r qps p50 queries <<<"$line"
+            read -r qps p50 queries errors <<<"$line"
             cpu=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v q="$queries" 'BEGIN {printf "%.1f", (q > 0 ? d / hz * 1e6 / q : 0)}')
-            echo "$threads $round $name $qps $p50 $cpu" >>"$results"
-            echo "threads=$threads round=$round $name: $qps qps, p50 ${p50} µs, cpu ${cpu} µs/query" >&2
+            echo "$threads $round $name $qps $p50 $cpu $errors" >>"$results"
+            echo "threads=$threads round=$round $name: $qps qps, p50 ${p50} µs, cpu ${cpu} µs/query, $errors ignored errors" >&2
         done
     done
 done
 
-out=bench/results/point-select-$flavor.md
+if [[ $workload == oltp_point_select ]]; then out=bench/results/point-select-$flavor.md; else out=bench/results/${workload//_/-}-$flavor.md; fi
 {
-    echo "# sysbench oltp_point_select, side by side ($flavor)"
+    echo "# sysbench $workload, side by side ($flavor)"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds interleaved rounds of ${time_s}s per target and thread count; medians of rounds."
-    echo "Command: \`bench/point-select.sh --flavor $flavor --time $time_s --rounds $rounds\`"
+    echo "Command: \`bench/sysbench.sh --flavor $flavor --workload $workload --time $time_s --rounds $rounds --threads \"$thread_counts\"${extra:+ --sysbench-args \"$extra\"}$( ((pump)) || echo ' --no-pump')\`"
     echo
     echo "| threads | target | qps | vs direct | p50 µs | added p50 µs | CPU µs/query | CPU s/100k queries |"
     echo "|---|---|---|---|---|---|---|---|"

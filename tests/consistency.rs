@@ -1,0 +1,309 @@
+//! GTID consistency levels (issue 4) against real replication with real lag: the replicas'
+//! appliers are stopped with `scripts/topology.sh lag PORT on`, so a replica read would return
+//! the old value. `session` reads must still see the session's own writes, `global` reads every
+//! write acknowledged before them (also writes made straight to the primary), `eventual` reads
+//! may be stale. Where a read ran is its `@@port`.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{each_flavor, exec, row_of, server_error, status_number, Ctx, Flavor, Sluice};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+
+/// Stops a replica's applier until dropped (even when the test fails).
+struct Lag {
+    flavor: Flavor,
+    port: u16,
+}
+
+fn topology(args: &[&str], flavor: Flavor) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/topology.sh");
+    let status = Command::new(script)
+        .args(args)
+        .arg("--flavor")
+        .arg(flavor.name())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run topology.sh");
+    assert!(status.success(), "topology.sh {args:?} failed");
+}
+
+impl Lag {
+    fn on(flavor: Flavor, port: u16) -> Lag {
+        topology(&["lag", &port.to_string(), "on"], flavor);
+        Lag { flavor, port }
+    }
+}
+
+impl Drop for Lag {
+    fn drop(&mut self) {
+        topology(&["lag", &self.port.to_string(), "off"], self.flavor);
+    }
+}
+
+/// Sluice with a short read timeout (so fallbacks are quick) and `extra` consistency keys.
+fn start(flavor: Flavor, extra: &str) -> Sluice {
+    let extra = extra.to_owned();
+    Sluice::start_with(flavor, move |cfg| {
+        format!("{cfg}\n[consistency]\nread_consistency_timeout = \"3ms\"\n{extra}\n")
+    })
+}
+
+fn create(conn: &mut Conn, t: &str) {
+    exec(conn, &format!("DROP TABLE IF EXISTS {t}"));
+    exec(
+        conn,
+        &format!("CREATE TABLE {t} (id INT PRIMARY KEY, v INT NOT NULL)"),
+    );
+    exec(conn, &format!("INSERT INTO {t} VALUES (1, 0)"));
+}
+
+/// Writes n increasing values to row 1 through `writer` and reads each back at once through
+/// `reader`; returns (stale reads, reads per port).
+fn write_then_read(
+    writer: &mut Conn,
+    reader: &mut Conn,
+    t: &str,
+    n: i64,
+    read_prefix: &str,
+) -> (usize, Vec<(u16, usize)>) {
+    let mut stale = 0;
+    let mut ports: Vec<(u16, usize)> = Vec::new();
+    // Go on from the current value (a locking read runs on the primary).
+    let base: i64 = row_of(
+        writer,
+        &format!("SELECT v FROM {t} WHERE id = 1 FOR UPDATE"),
+    );
+    for i in base + 1..=base + n {
+        exec(writer, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
+        let (v, port): (i64, u16) = row_of(
+            reader,
+            &format!("{read_prefix}SELECT v, @@port FROM {t} WHERE id = 1"),
+        );
+        if v < i {
+            stale += 1;
+        }
+        match ports.iter_mut().find(|(p, _)| *p == port) {
+            Some((_, c)) => *c += 1,
+            None => ports.push((port, 1)),
+        }
+    }
+    (stale, ports)
+}
+
+fn on_replicas(ctx: &Ctx, ports: &[(u16, usize)]) -> usize {
+    let replicas = ctx.flavor.replica_ports();
+    ports
+        .iter()
+        .filter(|(p, _)| replicas.contains(p))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[test]
+fn session_reads_see_own_writes_under_lag_and_eventual_ones_do_not() {
+    each_flavor("cs_session_lag", |ctx| {
+        let sluice = start(ctx.flavor, "");
+        let mut conn = sluice.conn();
+        let t = ctx.name("t");
+        create(&mut conn, &t);
+        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
+        let [r1, r2] = ctx.flavor.replica_ports();
+        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        let (stale, ports) = SameConn(&mut conn).run(&t, 150, "");
+        assert_eq!(
+            stale, 0,
+            "session reads saw stale values; reads per port {ports:?}"
+        );
+        assert_eq!(on_replicas(ctx, &ports), 0, "{ports:?}");
+        assert!(status_number(&mut conn, "fallback_timeout") > 0);
+
+        exec(&mut conn, "SET SESSION sluice_consistency = 'eventual'");
+        let (stale, ports) = SameConn(&mut conn).run(&t, 40, "");
+        assert!(
+            stale > 0,
+            "eventual reads on stopped replicas must be stale; reads per port {ports:?}"
+        );
+    });
+}
+
+/// Writes and reads back on one connection.
+struct SameConn<'a>(&'a mut Conn);
+
+impl SameConn<'_> {
+    fn run(&mut self, t: &str, n: i64, prefix: &str) -> (usize, Vec<(u16, usize)>) {
+        let mut stale = 0;
+        let mut ports: Vec<(u16, usize)> = Vec::new();
+        // A locking read runs on the primary: the current value.
+        let base: i64 = row_of(
+            self.0,
+            &format!("SELECT v FROM {t} WHERE id = 1 FOR UPDATE"),
+        );
+        for i in base + 1..=base + n {
+            exec(self.0, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
+            let (v, port): (i64, u16) = row_of(
+                self.0,
+                &format!("{prefix}SELECT v, @@port FROM {t} WHERE id = 1"),
+            );
+            if v < i {
+                stale += 1;
+            }
+            match ports.iter_mut().find(|(p, _)| *p == port) {
+                Some((_, c)) => *c += 1,
+                None => ports.push((port, 1)),
+            }
+        }
+        (stale, ports)
+    }
+}
+
+#[test]
+fn session_reads_go_to_replicas_when_there_is_no_lag() {
+    each_flavor("cs_session_fresh", |ctx| {
+        let sluice = Sluice::start(ctx.flavor);
+        let mut conn = sluice.conn();
+        let t = ctx.name("t");
+        create(&mut conn, &t);
+        let (stale, ports) = SameConn(&mut conn).run(&t, 200, "");
+        assert_eq!(stale, 0, "{ports:?}");
+        let replica = on_replicas(ctx, &ports);
+        assert!(
+            replica * 100 >= 200 * 95,
+            "at least 95% of session reads should be served by replicas: {ports:?}"
+        );
+    });
+}
+
+#[test]
+fn global_reads_see_writes_made_straight_to_the_primary() {
+    each_flavor("cs_global", |ctx| {
+        let sluice = start(ctx.flavor, "");
+        let mut conn = sluice.conn();
+        let t = ctx.name("t");
+        create(&mut conn, &t);
+        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
+        let mut direct = ctx.flavor.direct_conn();
+        // Fresh replicas: global reads wait for the probe, then go to a replica.
+        let (stale, ports) = write_then_read(
+            &mut direct,
+            &mut conn,
+            &t,
+            60,
+            "/* sluice: consistency=global */ ",
+        );
+        assert_eq!(stale, 0, "{ports:?}");
+        assert!(
+            on_replicas(ctx, &ports) > 0,
+            "global reads never used a replica: {ports:?}"
+        );
+        assert!(status_number(&mut conn, "global_probes") >= 60);
+        // Stopped replicas: global reads fall back to the primary and still see the writes.
+        let [r1, r2] = ctx.flavor.replica_ports();
+        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        exec(&mut conn, "SET @@session.sluice_consistency = 'GLOBAL'");
+        let (stale, ports) = write_then_read(&mut direct, &mut conn, &t, 60, "");
+        assert_eq!(stale, 0, "{ports:?}");
+        // The same reads in an eventual session are stale.
+        exec(&mut conn, "SET sluice_consistency = 'eventual'");
+        let (stale, ports) = write_then_read(&mut direct, &mut conn, &t, 20, "");
+        assert!(stale > 0, "{ports:?}");
+    });
+}
+
+#[test]
+fn last_gtid_crosses_sessions_with_min_gtid() {
+    each_flavor("cs_min_gtid", |ctx| {
+        let sluice = start(ctx.flavor, "");
+        let mut writer = sluice.conn();
+        let t = ctx.name("t");
+        create(&mut writer, &t);
+        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
+        let [r1, r2] = ctx.flavor.replica_ports();
+        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        exec(&mut writer, &format!("UPDATE {t} SET v = 42 WHERE id = 1"));
+        let gtid: Option<String> = row_of(&mut writer, "SELECT @@sluice_last_gtid");
+        let gtid = gtid.expect("a GTID after a commit");
+        let mut direct = ctx.flavor.direct_conn();
+        let executed_var = match ctx.flavor {
+            Flavor::MariaDb => "@@global.gtid_binlog_pos",
+            Flavor::MySql => "@@global.gtid_executed",
+        };
+        let executed: String = row_of(&mut direct, &format!("SELECT {executed_var}"));
+        let sid = gtid.split(':').next().unwrap_or_default().to_owned();
+        assert!(
+            executed.contains(&sid) || executed.contains(gtid.rsplit('-').nth(1).unwrap_or("?")),
+            "last GTID {gtid} is not from the primary's {executed}"
+        );
+        // Another session (eventual!) that passes the GTID sees the write.
+        let mut reader = sluice.conn();
+        exec(&mut reader, "SET sluice_consistency = 'eventual'");
+        let (v, _port): (i64, u16) = row_of(
+            &mut reader,
+            &format!("/* sluice: min_gtid={gtid} */ SELECT v, @@port FROM {t} WHERE id = 1"),
+        );
+        assert_eq!(v, 42);
+        let err = server_error(
+            reader.query_drop(format!(
+                "/* sluice: min_gtid=not-a-gtid */ SELECT v FROM {t} WHERE id = 1"
+            )),
+            "bad min_gtid",
+        );
+        assert_eq!(err.code, 1772, "{err:?}");
+        // Without the GTID, the eventual reader sees the stale value.
+        let (v, _): (i64, u16) = row_of(
+            &mut reader,
+            &format!("SELECT v, @@port FROM {t} WHERE id = 1"),
+        );
+        assert_eq!(v, 0);
+    });
+}
+
+#[test]
+fn lagging_replica_is_excluded_past_the_threshold_and_rejoins() {
+    each_flavor("cs_threshold", |ctx| {
+        let sluice = start(ctx.flavor, "latency_threshold = \"300ms\"");
+        let mut conn = sluice.conn();
+        let t = ctx.name("t");
+        create(&mut conn, &t);
+        exec(&mut conn, "SET sluice_consistency = 'eventual'");
+        let [r1, r2] = ctx.flavor.replica_ports();
+        let lag = Lag::on(ctx.flavor, r1);
+        let mut direct = ctx.flavor.direct_conn();
+        let reads_on = |conn: &mut Conn, n: usize| -> Vec<u16> {
+            (0..n)
+                .map(|_| row_of::<u16>(conn, "SELECT @@port"))
+                .collect::<Vec<_>>()
+        };
+        // Keep committing so the stopped replica falls behind.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut i = 0;
+        while Instant::now() < deadline {
+            i += 1;
+            exec(&mut direct, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let ports = reads_on(&mut conn, 60);
+        assert!(
+            !ports.contains(&r1),
+            "a replica past the threshold got reads: {ports:?}"
+        );
+        assert!(ports.contains(&r2), "{ports:?}");
+        drop(lag);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ports = reads_on(&mut conn, 20);
+            if ports.contains(&r1) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the replica did not rejoin after catching up: {ports:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+}
