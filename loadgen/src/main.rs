@@ -1,0 +1,32 @@
+//! loadgen's entry point: parse the command line, run, print a failure as one line on stderr and
+//! exit with its code (0 ok, 1 error, 2 invalid options, 3 too many stale reads). It holds no
+//! logic of its own.
+
+mod app;
+mod check;
+mod cli;
+mod client;
+mod cpu;
+mod duration;
+mod error;
+mod report;
+mod rng;
+mod runner;
+mod settings;
+mod stats;
+mod workload;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match settings::Settings::from_args(&args).and_then(|settings| app::run(&settings)) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("loadgen: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
