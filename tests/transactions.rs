@@ -19,6 +19,11 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, TxOpts};
 
 /// Drops and creates the test's table `id INT PRIMARY KEY, v INT`.
+/// Reads after a commit are checked for *where* they run. Under the default `session` level they
+/// may wait for, or fall back from, a replica that has not applied the commit yet, so the
+/// sessions that check that use `eventual` (tests/consistency.rs covers the levels).
+const EVENTUAL: &str = "SET sluice_consistency = 'eventual'";
+
 fn create_table(conn: &mut Conn, ctx: &Ctx, what: &str) -> String {
     let t = ctx.name(what);
     exec(conn, &format!("DROP TABLE IF EXISTS {t}"));
@@ -48,6 +53,7 @@ fn transaction_sees_its_own_rows_on_the_primary() {
     each_flavor("tx_basic", |ctx| {
         let sluice = Sluice::start(ctx.flavor);
         let mut conn = sluice.conn();
+        exec(&mut conn, EVENTUAL);
         let mut other = sluice.conn();
         let t = create_table(&mut conn, ctx, "tx");
 
@@ -129,6 +135,7 @@ fn autocommit_off_sessions_are_transactions() {
     each_flavor("tx_autocommit", |ctx| {
         let sluice = Sluice::start(ctx.flavor);
         let mut conn = sluice.conn();
+        exec(&mut conn, EVENTUAL);
         let t = create_table(&mut conn, ctx, "ac");
 
         exec(&mut conn, "SET autocommit = 0");
@@ -181,6 +188,7 @@ fn ddl_commits_implicitly() {
     each_flavor("tx_ddl", |ctx| {
         let sluice = Sluice::start(ctx.flavor);
         let mut conn = sluice.conn();
+        exec(&mut conn, EVENTUAL);
         let t = create_table(&mut conn, ctx, "ddl");
         let other = ctx.name("ddl2");
         exec(&mut conn, &format!("DROP TABLE IF EXISTS {other}"));
@@ -335,6 +343,7 @@ fn set_transaction_applies_to_the_next_transaction_only() {
     each_flavor("tx_isolation", |ctx| {
         let sluice = Sluice::start(ctx.flavor);
         let mut conn = sluice.conn();
+        exec(&mut conn, EVENTUAL);
         let t = create_table(&mut conn, ctx, "iso");
         exec(&mut conn, &format!("INSERT INTO {t} VALUES (1, 1)"));
         let mut writer = ctx.flavor.direct_conn();

@@ -112,6 +112,14 @@ impl<S: crate::net::Stream> ShardPool<S> {
             if let Some(mut c) = self.take_idle(backend, login, want) {
                 return match sync(&mut c.conn, &mut c.state, want, false).await {
                     Ok(()) => Ok(c),
+                    // An idle connection the server closed (restart, kill, wait_timeout): the
+                    // others idle with it are likely gone too. Nothing of the session's was
+                    // sent, so go on with a fresh one.
+                    Err(SyncError::Wire(_)) => {
+                        drop(c);
+                        self.discard_idle(backend);
+                        continue;
+                    }
                     Err(e) => Err(self.sync_failed(backend, e)),
                 };
             }
@@ -149,6 +157,15 @@ impl<S: crate::net::Stream> ShardPool<S> {
         let pool = &self.backends[backend];
         pool.idle.borrow_mut().push(conn);
         pool.slot.freed.notify();
+    }
+
+    /// Closes every idle connection to `backend`: one of them was found closed by the server.
+    pub fn discard_idle(&self, backend: usize) {
+        let stale: Vec<PooledConn<S>> =
+            self.backends[backend].idle.borrow_mut().drain(..).collect();
+        let n = stale.len() as i64;
+        self.cluster.backends[backend].counters.connections(0, -n);
+        drop(stale);
     }
 
     fn take_idle(

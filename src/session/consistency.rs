@@ -98,15 +98,17 @@ impl<N: Net> Session<'_, N> {
         self.consistency = self.ctx.consistency;
     }
 
-    /// Where a read goes (see the module doc), waiting for a replica if it must. `arrival`:
-    /// when the command arrived (a `global` read must see what was committed before it).
+    /// Where a read goes (see the module doc), waiting for a replica if it must. `need`: the
+    /// statement's hints; `arrival`: when the command arrived (a `global` read must see what was
+    /// committed before it).
     pub(super) async fn read_target(
         &mut self,
+        need: &ReadNeed,
         why: RouteWhy,
         excluded: u64,
         arrival: Instant,
     ) -> Target {
-        let level = self.read_need.level.unwrap_or(self.consistency);
+        let level = need.level.unwrap_or(self.consistency);
         let cluster = self.ctx.cluster();
         if self.last_commit_unknown && level != ConsistencyLevel::Eventual {
             cluster.reads.primary_reads.fetch_add(1, relaxed());
@@ -136,7 +138,7 @@ impl<N: Net> Session<'_, N> {
                 let own = (level != ConsistencyLevel::Eventual)
                     .then_some(self.last_commit.as_ref())
                     .flatten();
-                let required = [own, self.read_need.min_gtid.as_ref(), probe];
+                let required = [own, need.min_gtid.as_ref(), probe];
                 Some(choose_read(
                     cluster,
                     &view,

@@ -276,11 +276,14 @@ impl<N: Net> Session<'_, N> {
     ) -> Result<bool, SessionError> {
         let read = matches!(plan.target, Target::Read(_));
         let arrival = std::time::Instant::now();
+        // Set by `query` for this statement only (hints); other commands use the session's level.
+        let need = std::mem::take(&mut self.read_need);
         let mut excluded = 0u64;
+        let mut primary_retry = true;
         let mut retry = false;
         loop {
             let target = match plan.target {
-                Target::Read(why) => self.read_target(why, excluded, arrival).await,
+                Target::Read(why) => self.read_target(&need, why, excluded, arrival).await,
                 t => t,
             };
             let backend = match target {
@@ -326,10 +329,15 @@ impl<N: Net> Session<'_, N> {
                 Send::Raw => &self.packet,
                 Send::Statement(_) => &self.scratch,
             };
+            // A read that fails before any byte reached the client may run again: elsewhere, or
+            // once more on the primary (its connection may have been a stale idle one).
+            let retryable = read && !held && (conn.backend() != PRIMARY || primary_retry);
             if let Err(e) = conn.conn.conn.write_all(bytes).await {
-                if read && !held {
+                if retryable {
+                    let backend = conn.backend();
                     self.mark_failed(&conn);
-                    excluded |= 1 << conn.backend().min(63);
+                    drop(conn);
+                    self.retry_elsewhere(backend, &mut excluded, &mut primary_retry);
                     retry = true;
                     continue;
                 }
@@ -343,18 +351,20 @@ impl<N: Net> Session<'_, N> {
                 self.keep(conn, plan.keep);
                 return Ok(true);
             }
-            match self.relay_attempt(conn, plan.kind, reply_seq).await? {
+            match self
+                .relay_attempt(conn, plan.kind, reply_seq, retryable)
+                .await?
+            {
                 Attempt::Relayed(conn, outcome) => {
                     self.learn(effects, conn, outcome, plan.keep);
                     return Ok(!outcome.error);
                 }
                 Attempt::Told => return Ok(false),
-                Attempt::RetryRead(backend) if read && !held => {
-                    excluded |= 1 << backend.min(63);
+                Attempt::RetryRead(backend) => {
+                    self.retry_elsewhere(backend, &mut excluded, &mut primary_retry);
                     retry = true;
                     continue;
                 }
-                Attempt::RetryRead(_) => return self.after_loss().map(|_| false),
             }
         }
     }
@@ -497,12 +507,25 @@ impl<N: Net> Session<'_, N> {
         Ok(())
     }
 
-    /// Relays the reply on `conn`.
+    /// A read failed on `backend` before any byte reached the client: its idle connections are
+    /// suspect (closed with it), and the next attempt goes elsewhere, or to the primary once.
+    fn retry_elsewhere(&mut self, backend: usize, excluded: &mut u64, primary_retry: &mut bool) {
+        self.ctx.pool.discard_idle(backend);
+        if backend == PRIMARY {
+            *primary_retry = false;
+        } else {
+            *excluded |= 1 << backend.min(63);
+        }
+    }
+
+    /// Relays the reply on `conn`. `retryable`: a backend failure before any byte reached the
+    /// client is returned as [`Attempt::RetryRead`] instead of told to the client.
     async fn relay_attempt(
         &mut self,
         mut conn: PooledConn<N::Stream>,
         kind: ReplyKind,
         reply_seq: u8,
+        retryable: bool,
     ) -> Result<Attempt<PooledConn<N::Stream>>, SessionError> {
         let mut tracker =
             ReplyTracker::new(kind, conn.conn.capabilities).untracking(self.login.capabilities);
@@ -520,7 +543,7 @@ impl<N: Net> Session<'_, N> {
                 at_boundary,
                 next_seq,
             }) => {
-                if !sent && conn.backend() != PRIMARY {
+                if !sent && retryable {
                     let b = conn.backend();
                     self.mark_failed(&conn);
                     return Ok(Attempt::RetryRead(b));
@@ -548,13 +571,13 @@ impl<N: Net> Session<'_, N> {
         effects: Effects,
         keep: bool,
     ) -> Result<bool, SessionError> {
-        match self.relay_attempt(conn, kind, reply_seq).await? {
+        match self.relay_attempt(conn, kind, reply_seq, false).await? {
             Attempt::Relayed(conn, outcome) => {
                 self.learn(effects, conn, outcome, keep);
                 Ok(!outcome.error)
             }
-            Attempt::Told => Ok(false),
-            Attempt::RetryRead(_) => self.after_loss().map(|_| false),
+            // Not retryable: relay_attempt told the client.
+            Attempt::Told | Attempt::RetryRead(_) => Ok(false),
         }
     }
 }
