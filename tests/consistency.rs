@@ -307,3 +307,113 @@ fn lagging_replica_is_excluded_past_the_threshold_and_rejoins() {
         }
     });
 }
+
+/// The `loadgen` binary of this workspace (built on demand: `cargo nextest run --workspace`
+/// has usually built it already).
+fn loadgen() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = root.join("target/debug/loadgen");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "loadgen"])
+            .current_dir(root)
+            .status()
+            .expect("cargo build -p loadgen");
+        assert!(status.success(), "cargo build -p loadgen failed");
+    }
+    bin
+}
+
+/// Runs loadgen's read-after-write checker through `sluice` at `level`; returns its JSON report.
+fn checker(sluice: &Sluice, check: &str, level: &str, reads: u64) -> Report {
+    let out = Command::new(loadgen())
+        .args(["--host", "127.0.0.1", "--port", &sluice.port.to_string()])
+        .args(["--user", common::USER, "--password", common::PASSWORD])
+        .args([
+            "--database",
+            common::DATABASE,
+            "--workload",
+            "read-after-write",
+        ])
+        .args([
+            "--check",
+            check,
+            "--connections",
+            "4",
+            "--reads",
+            &reads.to_string(),
+        ])
+        .args([
+            "--primary-port",
+            &sluice.flavor.primary_port().to_string(),
+            "--json",
+        ])
+        .arg("--init-sql")
+        .arg(format!("SET sluice_consistency = '{level}'"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run loadgen");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "loadgen failed ({}): {}\n{stdout}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Report::parse(&stdout)
+}
+
+/// The numbers the tests read from loadgen's JSON report.
+#[derive(Debug)]
+struct Report {
+    checked: u64,
+    stale: u64,
+    replica: u64,
+}
+
+impl Report {
+    fn parse(json: &str) -> Report {
+        let v: serde_json::Value =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("loadgen JSON ({e}): {json}"));
+        let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("no {k} in {json}"));
+        Report {
+            checked: n("checked_reads"),
+            stale: n("stale_reads"),
+            replica: n("replica_reads"),
+        }
+    }
+}
+
+#[test]
+fn loadgen_checker_finds_no_stale_reads_in_session_and_global_and_some_in_eventual() {
+    each_flavor("cs_loadgen", |ctx| {
+        // No lag, the default 10 ms timeout: session reads are served by replicas.
+        let defaults = Sluice::start_with(ctx.flavor, |cfg| {
+            format!("{cfg}\n[consistency]\nread_consistency_timeout = \"10ms\"\n")
+        });
+        let fresh = checker(&defaults, "session", "session", 1000);
+        drop(defaults);
+        let sluice = start(ctx.flavor, "");
+        assert_eq!(fresh.stale, 0, "{fresh:?}");
+        assert!(
+            fresh.replica * 100 >= fresh.checked * 95,
+            "at least 95% of session reads on replicas without lag: {fresh:?}"
+        );
+        // One replica stopped, then both: never stale in session and global.
+        let [r1, r2] = ctx.flavor.replica_ports();
+        let one = Lag::on(ctx.flavor, r1);
+        for (check, level) in [("session", "session"), ("global", "global")] {
+            let r = checker(&sluice, check, level, 600);
+            assert_eq!(r.stale, 0, "{level} with replica {r1} stopped: {r:?}");
+        }
+        let both = Lag::on(ctx.flavor, r2);
+        for (check, level) in [("session", "session"), ("global", "global")] {
+            let r = checker(&sluice, check, level, 300);
+            assert_eq!(r.stale, 0, "{level} with both replicas stopped: {r:?}");
+        }
+        // The checker can fail: eventual reads on stopped replicas are stale.
+        let r = checker(&sluice, "session", "eventual", 200);
+        assert!(r.stale > 0, "eventual with both replicas stopped: {r:?}");
+        drop((one, both));
+    });
+}

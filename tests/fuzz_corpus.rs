@@ -1,5 +1,6 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/*`) through
-//! `sluice::protocol::fuzz_entry`, `sluice::classify::fuzz_entry` and `sluice::gtid::fuzz_entry` on stable, so every input
+//! `sluice::protocol::fuzz_entry`, `sluice::classify::fuzz_entry`, `sluice::gtid::fuzz_entry` and
+//! `sluice::monitor::binlog::fuzz_entry` on stable, so every input
 //! the fuzzers found stays a regression test in CI. Also holds the seed generator
 //! (`--ignored write_seeds`) that wrote the hand-made seeds. It must not need nightly, a network
 //! or a database, and must not change the corpus unless the seed generator is run explicitly.
@@ -30,6 +31,10 @@ const TARGETS: &[(&str, Entry)] = &[
     ("framing", fuzz_entry::framing),
     ("classify", sluice::classify::fuzz_entry::classify),
     ("gtid", sluice::gtid::fuzz_entry::gtid),
+    (
+        "binlog_event",
+        sluice::monitor::binlog::fuzz_entry::binlog_event,
+    ),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -105,6 +110,7 @@ fn seeds() -> Seeds {
         ("framing", framings()),
         ("classify", classify_seeds()),
         ("gtid", gtid_seeds()),
+        ("binlog_event", binlog_seeds()),
     ]
 }
 
@@ -468,4 +474,88 @@ fn gtid_seeds() -> Vec<(&'static str, Vec<u8>)> {
     .into_iter()
     .map(|(name, text)| (name, text.as_bytes().to_vec()))
     .collect()
+}
+
+/// A binlog event: the 19-byte header (timestamp 0, `kind`, `server_id`, the size, next position
+/// 0, flags 0), then `body`.
+fn binlog_event(kind: u8, server_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut e = vec![0, 0, 0, 0, kind];
+    e.extend_from_slice(&server_id.to_le_bytes());
+    e.extend_from_slice(&(19 + body.len() as u32).to_le_bytes());
+    e.extend_from_slice(&[0; 6]);
+    e.extend_from_slice(body);
+    e
+}
+
+/// `event` as a replication stream sends it: the OK byte, then the event, in one packet.
+fn binlog_packet(seq: u8, event: &[u8]) -> Vec<u8> {
+    let mut payload = vec![0];
+    payload.extend_from_slice(event);
+    encoded(|o| {
+        write_packet(o, seq, &payload);
+    })
+}
+
+/// `binlog_event` inputs: byte 0 picks the read size, the rest is the stream.
+fn binlog_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let mariadb: &[u8] = include_bytes!("../src/monitor/binlog/fixtures/mariadb-stream.bin");
+    let mysql: &[u8] = include_bytes!("../src/monitor/binlog/fixtures/mysql-stream.bin");
+    let mut mysql_gtid = vec![1];
+    mysql_gtid.extend_from_slice(&[0x3e; 16]);
+    mysql_gtid.extend_from_slice(&7u64.to_le_bytes());
+    mysql_gtid.extend_from_slice(&[0; 4]);
+    let mut mariadb_gtid = 12u64.to_le_bytes().to_vec();
+    mariadb_gtid.extend_from_slice(&[0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let denied = encoded(|o| {
+        encode_err(
+            o,
+            &MysqlError::new(1227, "42000", "Access denied; you need REPLICATION SLAVE"),
+        )
+    });
+    let mut bad_size = binlog_event(2, 1, b"BEGIN");
+    bad_size[9..13].copy_from_slice(&100u32.to_le_bytes());
+    let with = |piece: u8, parts: &[&[u8]]| {
+        let mut v = vec![piece];
+        for p in parts {
+            v.extend_from_slice(p);
+        }
+        v
+    };
+    vec![
+        ("mariadb-stream", with(0, &[mariadb])),
+        ("mysql-stream", with(15, &[mysql])),
+        (
+            "mysql-gtid",
+            with(
+                2,
+                &[&binlog_packet(1, &binlog_event(33, 3317, &mysql_gtid))],
+            ),
+        ),
+        (
+            "mariadb-gtid-then-err",
+            with(
+                255,
+                &[
+                    &binlog_packet(1, &binlog_event(162, 3307, &mariadb_gtid)),
+                    &encoded(|o| {
+                        write_packet(o, 2, &denied);
+                    }),
+                ],
+            ),
+        ),
+        (
+            "eof",
+            with(
+                0,
+                &[&encoded(|o| {
+                    write_packet(o, 1, &[0xfe, 0, 0, 2, 0]);
+                })],
+            ),
+        ),
+        ("bad-size", with(4, &[&binlog_packet(1, &bad_size)])),
+        (
+            "tagged",
+            with(7, &[&binlog_packet(1, &binlog_event(42, 3317, &[0; 40]))]),
+        ),
+    ]
 }

@@ -8,6 +8,12 @@
 //! `runtime::spawn_monitor` and reads `Cluster::view`. It also starts the sluice binary with the
 //! same `[monitor]` settings and checks its log shows the monitor reaching every backend.
 //! The injected lag is always turned off again, even when the test fails (`LagGuard`).
+//!
+//! The push path: with `[monitor] push` on (the default), `SHOW SLUICE BACKENDS` says `on` for
+//! each replica, and a write through sluice shows up as applied on both replicas far sooner than
+//! the one-second idle poll would allow; `SHOW SLUICE STATUS` has freshness samples for them. A
+//! monitor user without REPLICATION SLAVE (created for the test, dropped after it) gets
+//! `failed: ...` and the monitor keeps polling.
 
 mod common;
 
@@ -19,7 +25,9 @@ use std::time::{Duration, Instant};
 
 use common::{base_config, each_flavor, exec, Ctx, Flavor, Sluice};
 use mysql::prelude::Queryable;
-use sluice::monitor::ClusterView;
+use mysql::Conn;
+use sluice::gtid::GtidSet;
+use sluice::monitor::{ClusterView, PushStatus};
 use sluice::router::Cluster;
 
 /// The `[monitor]` table the test adds to sluice's config: a slow idle poll, so that fast polling
@@ -38,6 +46,11 @@ const PATIENCE: Duration = Duration::from_secs(15);
 /// Index of the replica the test delays, and of the one it leaves alone.
 const LAGGING: usize = 1;
 const STEADY: usize = 2;
+
+/// The base config with the test's `[monitor]` table.
+fn with_monitor(config: String) -> String {
+    format!("{config}{MONITOR}")
+}
 
 /// Runs `scripts/topology.sh ARGS --flavor F`.
 fn topology(flavor: Flavor, args: &[&str]) -> Result<(), String> {
@@ -91,7 +104,7 @@ struct Monitor {
 
 impl Monitor {
     fn start(flavor: Flavor) -> Monitor {
-        Monitor::start_with(flavor, |cfg| format!("{cfg}{MONITOR}"))
+        Monitor::start_with(flavor, with_monitor)
     }
 
     /// Starts the monitor on the base config passed through `edit`.
@@ -201,7 +214,7 @@ fn check_monitor(ctx: &Ctx) {
     let [lagging_port, _] = flavor.replica_ports();
 
     // The binary: the runtime starts the monitor, which reaches every backend.
-    let sluice = Sluice::start_with(flavor, |cfg| format!("{cfg}{MONITOR}"));
+    let sluice = Sluice::start_with(flavor, with_monitor);
 
     let m = Monitor::start(flavor);
     let view = m.wait_for("every backend reachable with a position", |v| {
@@ -334,5 +347,220 @@ fn an_unreachable_backend_is_marked_and_the_others_keep_polling() {
         let later = m.wait_for("more rounds", |v| v.epoch >= epoch + 2);
         assert!(!later.reachable(2) && later.reachable(1));
         assert!(later.lag_ms(1).is_some());
+    });
+}
+
+/// Column `name` of `SHOW SLUICE BACKENDS`, one value per backend.
+fn backends_column(conn: &mut Conn, name: &str) -> Vec<String> {
+    let outcome = common::dump_query(conn, "SHOW SLUICE BACKENDS");
+    assert!(
+        outcome.error.is_none(),
+        "SHOW SLUICE BACKENDS: {:?}",
+        outcome.error
+    );
+    let set = outcome.sets.first().expect("a result set");
+    let i = set
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap_or_else(|| panic!("SHOW SLUICE BACKENDS has no column {name}"));
+    set.rows
+        .iter()
+        .map(|r| match &r[i] {
+            mysql::Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            mysql::Value::NULL => String::new(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// Waits until `check` accepts the `SHOW SLUICE BACKENDS` column `name`.
+fn wait_column(conn: &mut Conn, name: &str, what: &str, check: impl Fn(&[String]) -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let values = backends_column(conn, name);
+        if check(&values) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not seen within {PATIENCE:?}; {name} = {values:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn gtid_flavor(flavor: Flavor) -> sluice::gtid::Flavor {
+    match flavor {
+        Flavor::MariaDb => sluice::gtid::Flavor::MariaDb,
+        Flavor::MySql => sluice::gtid::Flavor::MySql,
+    }
+}
+
+/// How long after the write returned both replicas' positions in `SHOW SLUICE BACKENDS` cover
+/// the session's last commit.
+fn time_to_applied(conn: &mut Conn, flavor: Flavor, insert: &str) -> Duration {
+    exec(conn, insert);
+    let acked = Instant::now();
+    let last: Option<String> = conn
+        .query_first("SELECT @@sluice_last_gtid")
+        .expect("SELECT @@sluice_last_gtid");
+    let last = last.expect("a commit GTID after the write");
+    let commit = GtidSet::parse(&last, gtid_flavor(flavor)).expect("commit GTID parses");
+    loop {
+        let executed = backends_column(conn, "gtid_executed");
+        let covered = executed[1..]
+            .iter()
+            .all(|text| GtidSet::parse(text, gtid_flavor(flavor)).is_ok_and(|e| e.covers(&commit)));
+        if covered {
+            return acked.elapsed();
+        }
+        assert!(
+            acked.elapsed() < PATIENCE,
+            "replicas never showed {last} applied: {executed:?}"
+        );
+        thread::sleep(Duration::from_micros(200));
+    }
+}
+
+#[test]
+fn push_shows_writes_applied_on_replicas_at_once() {
+    each_flavor("monitor_push", |ctx| {
+        let flavor = ctx.flavor;
+        let table = format!("monitor_push_{}", flavor.name());
+        // Idle polls every second: only the push path can show a write within milliseconds.
+        let sluice = Sluice::start_with(flavor, with_monitor);
+        let mut conn = sluice.conn();
+        wait_column(&mut conn, "push", "push on for both replicas", |v| {
+            v == ["off", "on", "on"]
+        });
+        exec(
+            &mut conn,
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {table} (id INT AUTO_INCREMENT PRIMARY KEY, v INT)"
+            ),
+        );
+        let mut took: Vec<Duration> = (0..15)
+            .map(|n| {
+                thread::sleep(Duration::from_millis(20));
+                time_to_applied(
+                    &mut conn,
+                    flavor,
+                    &format!("INSERT INTO {table} (v) VALUES ({n})"),
+                )
+            })
+            .collect();
+        took.sort();
+        let median = took[took.len() / 2];
+        eprintln!("[monitor_push/{flavor}] write to applied on both replicas: median {median:?}, all {took:?}");
+        assert!(
+            median < Duration::from_millis(150),
+            "median {median:?} (idle polls are 1 s apart): {took:?}"
+        );
+        let status = common::sluice_status(&mut conn);
+        for replica in ["replica1", "replica2"] {
+            let samples: u64 = status
+                .get(&format!("freshness_{replica}_samples"))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no freshness samples row for {replica}: {status:?}"));
+            assert!(samples >= 15, "{replica}: {samples} freshness samples");
+            let p50: u64 = status
+                .get(&format!("freshness_{replica}_p50_us"))
+                .and_then(|v| v.parse().ok())
+                .expect("a p50 row");
+            assert!(p50 < 150_000, "{replica}: freshness p50 {p50} µs");
+        }
+        exec(&mut conn, &format!("DROP TABLE {table}"));
+        let log = sluice.log();
+        assert_eq!(
+            log.matches("monitor: following the binlog (push on)")
+                .count(),
+            2,
+            "sluice log:\n{log}"
+        );
+    });
+}
+
+/// A monitor account without REPLICATION SLAVE, dropped again when the test ends.
+struct NoPushUser {
+    flavor: Flavor,
+}
+
+const NO_PUSH_USER: &str = "sluice_nopush";
+
+impl NoPushUser {
+    fn create(flavor: Flavor) -> NoPushUser {
+        let privileges = match flavor {
+            Flavor::MariaDb => "PROCESS, BINLOG MONITOR, REPLICA MONITOR",
+            Flavor::MySql => "PROCESS, REPLICATION CLIENT",
+        };
+        // On the primary: it reaches the replicas through replication.
+        let sql = format!(
+            "DROP USER IF EXISTS '{NO_PUSH_USER}'@'127.0.0.1'; \
+             CREATE USER '{NO_PUSH_USER}'@'127.0.0.1' IDENTIFIED BY 'nopush'; \
+             GRANT {privileges} ON *.* TO '{NO_PUSH_USER}'@'127.0.0.1'"
+        );
+        common::admin_sql(flavor, flavor.primary_port(), &sql);
+        NoPushUser { flavor }
+    }
+}
+
+impl Drop for NoPushUser {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/topology.sh");
+        let dropped = Command::new(script)
+            .args(["sql", &self.flavor.primary_port().to_string(), "--flavor"])
+            .arg(self.flavor.name())
+            .arg("-e")
+            .arg(format!("DROP USER IF EXISTS '{NO_PUSH_USER}'@'127.0.0.1'"))
+            .output();
+        if !dropped.is_ok_and(|o| o.status.success()) {
+            eprintln!("warning: could not drop {NO_PUSH_USER}");
+        }
+    }
+}
+
+#[test]
+fn without_replication_privilege_the_monitor_polls_only() {
+    each_flavor("monitor_no_push", |ctx| {
+        let flavor = ctx.flavor;
+        let _user = NoPushUser::create(flavor);
+        let m = Monitor::start_with(flavor, |cfg| {
+            format!(
+                "{cfg}\n[monitor]\nuser = \"{NO_PUSH_USER}\"\npassword = \"nopush\"\npoll_interval = \"100ms\"\n"
+            )
+        });
+        // The followers are refused; the polls go on.
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let push: Vec<PushStatus> = (0..3).map(|i| m.cluster.push.status(i)).collect();
+            let refused = push[1..]
+                .iter()
+                .all(|p| matches!(p, PushStatus::Failed(why) if why.contains("REPLICATION SLAVE")));
+            if refused {
+                assert_eq!(push[0], PushStatus::Off, "the primary is not followed");
+                eprintln!("[monitor_no_push/{flavor}] replica push state: {}", push[1]);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the followers were not refused within {PATIENCE:?}: {push:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+        let view = m.wait_for("every backend reachable with a position", |v| {
+            v.backends.len() == 3 && (0..3).all(|i| v.reachable(i) && v.executed(i).is_some())
+        });
+        let epoch = view.epoch;
+        m.wait_for("polls go on", |v| v.epoch >= epoch + 3);
+        let mut primary = flavor.direct_conn();
+        exec(
+            &mut primary,
+            "CREATE TABLE IF NOT EXISTS monitor_no_push (id INT PRIMARY KEY)",
+        );
+        exec(&mut primary, "DROP TABLE monitor_no_push");
+        m.wait_for("both replicas caught up by polling", |v| {
+            caught_up(v, LAGGING) && caught_up(v, STEADY)
+        });
     });
 }

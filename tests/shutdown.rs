@@ -59,3 +59,67 @@ fn sigterm_finishes_in_flight_reply_then_exits() {
         );
     });
 }
+
+/// A restarted sluice binds its port at once, although connections it closed are still in
+/// TIME_WAIT on it (the listeners set SO_REUSEADDR as well as SO_REUSEPORT).
+#[test]
+fn restart_binds_the_port_while_closed_connections_wait_out_time_wait() {
+    each_flavor("restart", |ctx| {
+        let reservation = common::PortReservation::new();
+        let port = reservation.port;
+        let config = std::env::temp_dir().join(format!(
+            "sluice-restart-{}-{}.toml",
+            std::process::id(),
+            ctx.flavor.name()
+        ));
+        std::fs::write(
+            &config,
+            common::primary_only(common::base_config(ctx.flavor, port)),
+        )
+        .expect("write config");
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_sluice"))
+                .arg("--config")
+                .arg(&config)
+                .env("SLUICE_LOG", "warn")
+                .spawn()
+                .expect("start sluice")
+        };
+        let wait_accepting = || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "sluice does not accept on {port}"
+                );
+                thread::sleep(Duration::from_millis(20));
+            }
+        };
+        let mut first = spawn();
+        wait_accepting();
+        for _ in 0..3 {
+            let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect");
+            let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
+            assert_eq!(one, Some(1));
+        }
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(first.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(first.wait().expect("wait").success());
+        let mut second = spawn();
+        wait_accepting();
+        let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect again");
+        let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
+        assert_eq!(one, Some(1));
+        drop(conn);
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(second.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(second.wait().expect("wait").success());
+        let _ = std::fs::remove_file(&config);
+    });
+}

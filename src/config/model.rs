@@ -65,6 +65,10 @@ pub struct MonitorConfig {
     /// Between polls while reads wait for a replica or the primary's position; default 1ms
     /// (zero: back to back).
     pub fast_poll_interval: Duration,
+    /// Follow each replica's binlog over a replication connection, so that a newly applied
+    /// transaction starts a poll of that replica at once; default true. Polling alone when false
+    /// (or where the monitor user lacks REPLICATION SLAVE).
+    pub push: bool,
 }
 
 impl MonitorConfig {
@@ -82,6 +86,7 @@ impl fmt::Debug for MonitorConfig {
             .field("password", &"***")
             .field("poll_interval", &self.poll_interval)
             .field("fast_poll_interval", &self.fast_poll_interval)
+            .field("push", &self.push)
             .finish()
     }
 }
@@ -192,6 +197,7 @@ mod tests {
             password: "hunter2".to_owned(),
             poll_interval: MonitorConfig::POLL_INTERVAL,
             fast_poll_interval: MonitorConfig::FAST_POLL_INTERVAL,
+            push: true,
         };
         let shown = format!("{monitor:?}");
         assert!(shown.contains("sluice_monitor"), "{shown}");

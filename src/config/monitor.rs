@@ -1,5 +1,5 @@
-//! Validation of `[monitor]`: its CPU, the account its connections log in as, and its poll
-//! intervals.
+//! Validation of `[monitor]`: its CPU, the account its connections log in as, its poll
+//! intervals, and whether it follows the replicas' binlogs (`push`).
 //!
 //! Owns the defaults "the first `[[users]]` entry, with that entry's password" and the interval
 //! rules. It must not log or store passwords anywhere but the returned `MonitorConfig`.
@@ -26,6 +26,7 @@ pub(crate) fn validate(
         password_env: None,
         poll_interval: None,
         fast_poll_interval: None,
+        push: None,
     });
     if let Some(cpu) = &raw.cpu {
         check_cpu(cpu, "monitor.cpu", source, host)?;
@@ -65,6 +66,7 @@ pub(crate) fn validate(
         password,
         poll_interval,
         fast_poll_interval,
+        push: raw.push.map_or(true, Spanned::into_inner),
     })
 }
 

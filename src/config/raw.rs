@@ -42,6 +42,7 @@ pub(crate) struct RawMonitor {
     pub password_env: Option<Spanned<String>>,
     pub poll_interval: Option<Spanned<toml::Value>>,
     pub fast_poll_interval: Option<Spanned<toml::Value>>,
+    pub push: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,8 +37,11 @@ impl Config {
         line(
             &mut out,
             format_args!(
-                "monitor     {placement}, user {}, poll_interval {:?}, fast_poll_interval {:?}",
-                monitor.user, monitor.poll_interval, monitor.fast_poll_interval
+                "monitor     {placement}, user {}, poll_interval {:?}, fast_poll_interval {:?}, push {}",
+                monitor.user,
+                monitor.poll_interval,
+                monitor.fast_poll_interval,
+                if monitor.push { "on" } else { "off" }
             ),
         );
         let users: Vec<&str> = self.users.iter().map(|user| user.name.as_str()).collect();

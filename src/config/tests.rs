@@ -83,6 +83,7 @@ fn minimal_config_gets_every_default() {
             password: "app".to_owned(),
             poll_interval: Duration::from_millis(100),
             fast_poll_interval: Duration::from_millis(1),
+            push: true,
         }
     );
     assert_eq!(
@@ -409,6 +410,19 @@ fn monitor_account_rules() {
         11,
         1,
         "unknown field `username`",
+    );
+}
+
+#[test]
+fn monitor_push_is_on_unless_turned_off() {
+    assert!(ok(MINIMAL).monitor.push);
+    assert!(ok(&with("[monitor]\npush = true\n")).monitor.push);
+    assert!(!ok(&with("[monitor]\npush = false\n")).monitor.push);
+    fails(
+        &with("[monitor]\npush = \"yes\"\n"),
+        11,
+        8,
+        "invalid type: string \"yes\", expected a boolean",
     );
 }
 

@@ -25,6 +25,7 @@ fn check_local(config: &Config, listen: &str, ports: [u16; 3]) {
     assert_eq!(config.monitor.password, "monitor");
     assert_eq!(config.monitor.poll_interval, Duration::from_millis(100));
     assert_eq!(config.monitor.fast_poll_interval, Duration::from_millis(1));
+    assert!(config.monitor.push);
     assert_eq!(config.users.len(), 1);
     assert_eq!(config.users[0].name, "app");
     assert_eq!(config.users[0].password, "app");

@@ -1,30 +1,37 @@
-//! The monitor's two loops, run together in one task: the poll rounds and the logins.
+//! The monitor's loops, run together in one task: the poll rounds, the logins, and (with
+//! `[monitor] push`) one binlog follower per replica.
 //!
-//! A round sends the position query to every connected backend at once, waits for all replies
-//! (each bounded by the timeout), folds them into the per-backend state (reachable, executed,
-//! lag from the primary's position history, the primary probe) and publishes one `ClusterView`.
-//! Between rounds it sleeps `poll_interval`, or `fast_poll_interval` while sessions wait or a probe
-//! is pending, and an idle sleep ends at once on demand. The login loop opens the links that are
-//! down, with back-off, and wakes when a round finds one broken.
+//! A full round sends the position query to every connected backend at once, waits for all
+//! replies (each bounded by the timeout), folds them into the per-backend state (reachable,
+//! executed, lag from the primary's position history, the primary probe) and publishes one
+//! `ClusterView`. Full rounds come every `poll_interval`, or every `fast_poll_interval` while
+//! sessions wait or a probe is pending, and an idle pause ends at once on demand. Between them, a
+//! push round polls only the replicas whose follower reported a new GTID (and, while a polled
+//! position does not cover it yet, polls them again shortly), then publishes too. After each
+//! publish the freshness tracker matches acknowledged commits against the new positions. The
+//! login loop opens the links that are down, with back-off, and wakes when a round finds one
+//! broken.
 //!
-//! This file owns the schedule and the folding of results into views. It must not decode packets
-//! (`query`), hold connections (`link`) or know the runtime (it sees `net::Net` only).
+//! This file owns the schedule (folding a round's results into a view is `round`'s). It must not
+//! decode packets (`query`, `binlog`), hold connections (`link`) or know the runtime (it sees
+//! `net::Net` only).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_lite::future;
-use tracing::info;
 
+use crate::gtid::GtidSet;
 use crate::net::Net;
-use crate::router::{Cluster, PRIMARY};
-use crate::signal::Signal;
+use crate::router::{Cluster, Role, PRIMARY};
+use crate::signal::{Signal, SignalWait};
 
+use super::binlog::dump::server_id;
+use super::binlog::{Follower, Pushes};
+use super::freshness::Tracker;
 use super::join::join_all;
-use super::lag::History;
-use super::link::{Link, MonitorLogin, Polled};
-use super::view::{BackendView, ClusterView, PrimaryProbe};
-use super::MonitorError;
+use super::link::{Link, MonitorLogin};
+use super::round::{Outcome, RoundState};
 
 /// Longest the monitor goes without looking at the stop flag.
 const STOP_CHECK: Duration = Duration::from_millis(50);
@@ -40,6 +47,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// How long the primary's positions are remembered for lag (twice the latency threshold).
     pub keep_history: Duration,
+    /// Whether replicas' binlogs are followed (`[monitor] push`).
+    pub push: bool,
 }
 
 /// Everything the loops share.
@@ -50,21 +59,51 @@ pub struct Monitor<'a, N: Net> {
     pub login: MonitorLogin<'a>,
     pub settings: Settings,
     pub stop: &'a AtomicBool,
+    /// What the binlog followers report (one entry per link).
+    pub pushes: &'a Pushes,
+    /// The base of the followers' replication server ids.
+    pub server_id_base: u32,
 }
 
 impl<N: Net> Monitor<'_, N> {
-    /// Runs both loops until the stop flag is set, then closes the links.
+    /// Runs the loops until the stop flag is set, then closes the links.
     pub async fn run(&self) {
         let broken = Signal::new();
         let connected = Signal::new();
         future::zip(
-            self.poll_loop(&broken, &connected),
-            self.login_loop(&broken, &connected),
+            future::zip(
+                self.poll_loop(&broken, &connected),
+                self.login_loop(&broken, &connected),
+            ),
+            self.follow_loop(),
         )
         .await;
         for link in self.links {
             link.quit().await;
         }
+    }
+
+    /// Follows every replica's binlog until stopped (nothing to do with `push` off).
+    async fn follow_loop(&self) {
+        if !self.settings.push {
+            return;
+        }
+        let followers: Vec<Follower<'_, N>> = self
+            .links
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.role == Role::Replica)
+            .map(|(i, l)| Follower {
+                net: self.net,
+                target: &l.target,
+                login: &self.login,
+                server_id: server_id(self.server_id_base, i),
+                index: i,
+                pushes: self.pushes,
+            })
+            .collect();
+        self.unless_stopped(join_all(followers.iter().map(Follower::run)))
+            .await;
     }
 
     fn stopped(&self) -> bool {
@@ -88,29 +127,86 @@ impl<N: Net> Monitor<'_, N> {
     }
 
     /// Rounds until stopped. `broken` tells the login loop a link failed; `connected` from it
-    /// ends the pause, so a new link is polled at once.
+    /// ends the pause with a full round, so a new link is polled at once.
     async fn poll_loop(&self, broken: &Signal, connected: &Signal) {
         let mut state = RoundState::new(self.links.len(), self.settings.keep_history);
+        let replicas: Vec<bool> = self.links.iter().map(|l| l.role == Role::Replica).collect();
+        let mut freshness = Tracker::new(&replicas);
+        let mut last_full: Option<(Instant, bool)> = None;
         while !self.stopped() {
             let cell = &self.cluster.view;
             let logged_in = connected.wait();
-            // Taken before the primary's query is sent: that query answers this request.
-            cell.take_probe_request();
+            let now = Instant::now();
+            let full = self.full_due(last_full).map_or(true, |due| now >= due);
+            if full {
+                // Taken before the primary's query is sent: that query answers this request.
+                cell.take_probe_request();
+            }
+            let selected: Vec<bool> = (0..self.links.len())
+                .map(|i| self.pushes.take_due(i, now) || full)
+                .collect();
+            let before: Vec<Option<GtidSet>> = (0..self.links.len())
+                .map(|i| {
+                    let pending = selected[i] && self.pushes.has_pending(i);
+                    pending.then(|| state.executed(i).cloned()).flatten()
+                })
+                .collect();
             let polls = self
                 .links
                 .iter()
-                .map(|l| l.poll(self.net, self.settings.timeout));
+                .zip(&selected)
+                .map(|(l, &polled)| async move {
+                    if !polled {
+                        return Outcome::NotPolled;
+                    }
+                    match l.poll(self.net, self.settings.timeout).await {
+                        None => Outcome::Down,
+                        Some(r) => Outcome::Answered(r),
+                    }
+                });
             let Some(results) = self.unless_stopped(join_all(polls)).await else {
                 break;
             };
-            let polled_any = results.iter().any(Option::is_some);
-            if results.iter().flatten().any(|r| r.as_ref().is_err()) {
+            let answered: Vec<bool> = results
+                .iter()
+                .map(|r| matches!(r, Outcome::Answered(Ok(_))))
+                .collect();
+            if results
+                .iter()
+                .any(|r| matches!(r, Outcome::Answered(Err(_))))
+            {
                 broken.notify();
             }
-            state.fold(results, Instant::now());
+            let now = Instant::now();
+            state.fold(results, now);
+            for (i, &ok) in answered.iter().enumerate() {
+                if !selected[i] {
+                    continue;
+                }
+                if ok {
+                    self.pushes
+                        .confirm(i, before[i].as_ref(), state.executed(i), now);
+                } else {
+                    self.pushes.abandon(i);
+                }
+            }
             state.announce(self.links);
             cell.publish(state.view(self.flavor()));
-            future::or(self.pause(polled_any), logged_in).await;
+            self.cluster
+                .push
+                .show(self.pushes.statuses(), self.pushes.counts());
+            freshness.observe(
+                &self.cluster.latest,
+                &state.backends,
+                Instant::now(),
+                &self.cluster.freshness,
+            );
+            if full {
+                last_full = Some((now, answered.contains(&true)));
+            }
+            if self.pause(last_full, logged_in).await {
+                last_full = None;
+            }
         }
     }
 
@@ -122,43 +218,77 @@ impl<N: Net> Monitor<'_, N> {
             .or_else(|| self.links.iter().find_map(Link::flavor))
     }
 
-    /// Waits before the next round.
-    async fn pause(&self, polled_any: bool) {
+    /// When the next full round is due, after the last one at `.0` (`.1`: whether it polled
+    /// anything); `None`: now.
+    fn full_due(&self, last_full: Option<(Instant, bool)>) -> Option<Instant> {
+        let (at, polled_any) = last_full?;
         let cell = &self.cluster.view;
-        if !polled_any {
+        let s = &self.settings;
+        Some(if !polled_any {
             // Nothing to poll until a login succeeds (which ends the pause): do not spin.
-            self.net
-                .sleep(self.settings.poll_interval.min(STOP_CHECK))
-                .await;
-            return;
-        }
-        if cell.waiting_count() > 0 || cell.probe_requested() {
-            if !self.settings.fast_poll_interval.is_zero() {
-                self.net.sleep(self.settings.fast_poll_interval).await;
-            }
-            return;
-        }
-        let deadline = Instant::now() + self.settings.poll_interval;
+            at + s.poll_interval.min(STOP_CHECK)
+        } else if cell.waiting_count() > 0 || cell.probe_requested() {
+            at + s.fast_poll_interval
+        } else {
+            at + s.poll_interval
+        })
+    }
+
+    /// Waits before the next round: until a full round is due, a push or a confirming poll is
+    /// due, sessions demand fresh data, or a login succeeded. Returns whether a full round must
+    /// come at once (demand, login).
+    async fn pause(&self, last_full: Option<(Instant, bool)>, logged_in: SignalWait) -> bool {
+        let cell = &self.cluster.view;
+        let mut logged_in = logged_in;
         while !self.stopped() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
+            let pushed = self.pushes.wait();
+            if self.pushes.any_wanted() {
+                return false;
             }
-            let demanded = future::or(
-                async {
-                    self.net.sleep(left.min(STOP_CHECK)).await;
-                    false
-                },
-                async {
-                    cell.demand().await;
-                    true
-                },
+            let Some(full) = self.full_due(last_full) else {
+                return true;
+            };
+            let until = self.pushes.next_retry().map_or(full, |r| r.min(full));
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            // While sessions wait, the fast interval applies: demand is already answered.
+            let idle = cell.waiting_count() == 0 && !cell.probe_requested();
+            let woke = future::or(
+                future::or(
+                    async {
+                        self.net.sleep(left.min(STOP_CHECK)).await;
+                        Wake::Timer
+                    },
+                    async {
+                        pushed.await;
+                        Wake::Push
+                    },
+                ),
+                future::or(
+                    async {
+                        if idle {
+                            cell.demand().await;
+                        } else {
+                            future::pending::<()>().await;
+                        }
+                        Wake::Full
+                    },
+                    async {
+                        (&mut logged_in).await;
+                        Wake::Full
+                    },
+                ),
             )
             .await;
-            if demanded {
-                return;
+            match woke {
+                Wake::Full => return true,
+                Wake::Push => return false,
+                Wake::Timer => {}
             }
         }
+        false
     }
 
     async fn login_loop(&self, broken: &Signal, connected: &Signal) {
@@ -189,166 +319,12 @@ impl<N: Net> Monitor<'_, N> {
     }
 }
 
-/// What the rounds have learnt so far.
-struct RoundState {
-    backends: Vec<BackendView>,
-    history: History,
-    probe: Option<PrimaryProbe>,
-    /// The reachability last logged per backend (`None`: not logged yet).
-    announced: Vec<Option<bool>>,
-    /// Why each backend's last poll failed.
-    errors: Vec<Option<String>>,
-}
-
-impl RoundState {
-    fn new(backends: usize, keep_history: Duration) -> Self {
-        Self {
-            backends: vec![BackendView::default(); backends],
-            history: History::new(keep_history),
-            probe: None,
-            announced: vec![None; backends],
-            errors: vec![None; backends],
-        }
-    }
-
-    /// Takes one round's results (`None`: link down), measured at `now`.
-    fn fold(&mut self, results: Vec<Option<Result<Polled, MonitorError>>>, now: Instant) {
-        for (i, result) in results.into_iter().enumerate() {
-            let Some(b) = self.backends.get_mut(i) else {
-                continue;
-            };
-            match result {
-                Some(Ok(p)) => {
-                    if i == PRIMARY {
-                        self.history.observe(p.received_at, &p.executed);
-                        self.probe = Some(PrimaryProbe {
-                            sent_at: p.sent_at,
-                            executed: p.executed.clone(),
-                        });
-                    }
-                    b.reachable = true;
-                    b.executed = Some(p.executed);
-                    b.observed_at = Some(p.received_at);
-                    self.errors[i] = None;
-                }
-                Some(Err(e)) => {
-                    b.reachable = false;
-                    self.errors[i] = Some(e.to_string());
-                }
-                None => b.reachable = false,
-            }
-        }
-        for (i, b) in self.backends.iter_mut().enumerate() {
-            b.lag = match (&b.executed, b.reachable) {
-                (_, false) | (None, _) => None,
-                (Some(_), true) if i == PRIMARY => Some(Duration::ZERO),
-                (Some(executed), true) => self.history.lag(executed, now),
-            };
-        }
-    }
-
-    /// Logs each backend whose reachability changed (once known: after its first login attempt).
-    fn announce<S>(&mut self, links: &[Link<S>]) {
-        for (i, link) in links.iter().enumerate() {
-            let Some(b) = self.backends.get(i) else {
-                continue;
-            };
-            if !b.reachable && !link.tried() {
-                continue;
-            }
-            if self.announced[i] == Some(b.reachable) {
-                continue;
-            }
-            self.announced[i] = Some(b.reachable);
-            let name = &link.target.name;
-            let addr = link.target.addr;
-            if b.reachable {
-                info!(backend = %name, %addr, "monitor: backend reachable");
-            } else {
-                let error = self.errors[i].clone().or_else(|| link.last_error());
-                let error = error.as_deref().unwrap_or("not connected");
-                info!(backend = %name, %addr, error, "monitor: backend unreachable");
-            }
-        }
-    }
-
-    fn view(&self, flavor: Option<crate::gtid::Flavor>) -> ClusterView {
-        ClusterView {
-            epoch: 0,
-            flavor,
-            backends: self.backends.clone(),
-            primary_probe: self.probe.clone(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::gtid::{Flavor, GtidSet};
-
-    fn pos(seq: u64) -> GtidSet {
-        GtidSet::parse(&format!("0-1-{seq}"), Flavor::MariaDb).expect("valid")
-    }
-
-    fn polled(at: Instant, seq: u64) -> Option<Result<Polled, MonitorError>> {
-        Some(Ok(Polled {
-            sent_at: at,
-            received_at: at,
-            executed: pos(seq),
-        }))
-    }
-
-    #[test]
-    fn rounds_fold_into_reachability_positions_lag_and_probe() {
-        let t0 = Instant::now();
-        let ms = Duration::from_millis;
-        let mut s = RoundState::new(3, ms(60_000));
-        s.fold(vec![polled(t0, 5), polled(t0, 5), None], t0);
-        let v = s.view(Some(Flavor::MariaDb));
-        assert_eq!(v.lag_ms(0), Some(0.0));
-        assert_eq!(v.lag_ms(1), Some(0.0));
-        assert!(!v.reachable(2));
-        assert_eq!(v.lag_ms(2), None, "unreachable: unknown");
-        assert_eq!(v.primary_probe.as_ref().map(|p| &p.executed), Some(&pos(5)));
-
-        // The primary moves on; replica 1 stays behind; replica 2 fails after one answer.
-        s.fold(
-            vec![
-                polled(t0 + ms(100), 6),
-                polled(t0 + ms(100), 5),
-                polled(t0, 6),
-            ],
-            t0 + ms(100),
-        );
-        s.fold(
-            vec![
-                polled(t0 + ms(300), 6),
-                polled(t0 + ms(300), 5),
-                Some(Err(MonitorError::TimedOut(2000))),
-            ],
-            t0 + ms(300),
-        );
-        let v = s.view(None);
-        assert_eq!(v.lag_ms(1), Some(200.0));
-        assert!(!v.reachable(2));
-        assert_eq!(v.executed(2), Some(&pos(6)), "kept from the last poll");
-        assert_eq!(v.backends[2].observed_at, Some(t0));
-        let probe = v.primary_probe.expect("probe");
-        assert_eq!(probe.sent_at, t0 + ms(300));
-    }
-
-    #[test]
-    fn primary_failure_keeps_the_last_probe_and_history() {
-        let t0 = Instant::now();
-        let ms = Duration::from_millis;
-        let mut s = RoundState::new(2, ms(60_000));
-        s.fold(vec![polled(t0, 9), polled(t0, 8)], t0);
-        s.fold(vec![None, polled(t0 + ms(50), 8)], t0 + ms(50));
-        let v = s.view(None);
-        assert!(!v.reachable(0));
-        assert_eq!(v.lag_ms(0), None);
-        assert_eq!(v.lag_ms(1), Some(50.0));
-        assert_eq!(v.primary_probe.map(|p| p.sent_at), Some(t0));
-    }
+/// Why a pause ended.
+enum Wake {
+    /// A sleep ended: look at the schedule again.
+    Timer,
+    /// A follower reported a GTID.
+    Push,
+    /// Sessions demand fresh data, or a link logged in.
+    Full,
 }

@@ -1,6 +1,7 @@
 //! The routing decision's shared parts: the backends (primary first, then replicas) with their
 //! read weights, their health as every shard sees it, the per-backend counters that
-//! `SHOW SLUICE BACKENDS` reports, and the weighted choice of a replica for a read.
+//! `SHOW SLUICE BACKENDS` reports, the read path's and the monitor's statistics (`ReadStats`,
+//! `Freshness`, both built on `Histogram`), and the weighted choice of a replica for a read.
 //!
 //! `Cluster` is built once and shared by all shards (`Arc`); its only writes on the query path are
 //! relaxed atomic counter increments and health marks. `ReadChooser` is per shard. This module
@@ -11,17 +12,21 @@ mod choice;
 mod commits;
 mod consistent;
 mod counters;
+mod freshness;
 mod health;
+mod histogram;
 mod read_stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use choice::ReadChooser;
-pub use commits::LatestCommits;
+pub use commits::{AckedCommit, LatestCommits, RECENT_CAPACITY};
 pub use consistent::{choose_read, FallbackReason, ReadVerdict};
 pub use counters::{BackendCounters, RouteWhy};
+pub use freshness::Freshness;
 pub use health::Health;
+pub use histogram::Histogram;
 pub use read_stats::ReadStats;
 
 use crate::config::BackendsConfig;
@@ -65,8 +70,12 @@ pub struct Cluster {
     pub latest: LatestCommits,
     /// Counters of the consistent read path.
     pub reads: ReadStats,
+    /// How soon after a commit's ack the monitor saw each backend apply it (monitor writes).
+    pub freshness: Freshness,
     /// What the monitor last saw of the backends (same indexes), read with one atomic load.
     pub view: crate::monitor::ViewCell,
+    /// Whether the monitor follows each backend's binlog (same indexes).
+    pub push: crate::monitor::PushBoard,
 }
 
 impl Cluster {
@@ -83,10 +92,12 @@ impl Cluster {
         let mut backends = vec![backend(&cfg.primary, Role::Primary)];
         backends.extend(cfg.replicas.iter().map(|r| backend(r, Role::Replica)));
         Arc::new(Self {
+            freshness: Freshness::new(backends.len()),
             backends,
             latest: LatestCommits::default(),
             reads: ReadStats::default(),
             view: crate::monitor::ViewCell::new(),
+            push: crate::monitor::PushBoard::default(),
         })
     }
 

@@ -37,7 +37,7 @@ pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeErr
     // The shards bind with SO_REUSEPORT, which would let a second sluice (or anything else with
     // SO_REUSEPORT) silently share the port. A plain bind first makes "address in use" an error.
     for l in &config.listeners {
-        std::net::TcpListener::bind(l.address).map_err(|source| RuntimeError::Listen {
+        shard::check_free(l.address).map_err(|source| RuntimeError::Listen {
             shard: 0,
             address: l.address,
             source,

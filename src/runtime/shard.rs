@@ -46,10 +46,10 @@ pub async fn run_shard(
     // One context per listener: listeners may require different auth plugins and levels.
     let mut listeners = Vec::new();
     for l in &config.listeners {
-        let listener = TcpListener::bind(l.address).map_err(|e| RuntimeError::Listen {
+        let listener = listen(l.address).map_err(|source| RuntimeError::Listen {
             shard,
             address: l.address,
-            source: std::io::Error::from(e),
+            source,
         })?;
         let ctx = Rc::new(ShardContext {
             shared: shared.clone(),
@@ -142,4 +142,32 @@ pub(super) fn current_cpu() -> Option<usize> {
     // Field 39 (processor); the command name (field 2) may contain spaces, so count from ')'.
     let after = &stat[stat.rfind(')')? + 2..];
     after.split_whitespace().nth(36)?.parse().ok()
+}
+
+/// Fails if another socket listens on `addr` (a plain bind, without SO_REUSEPORT). It never
+/// listens itself, so no client can connect to it and be reset when it closes.
+pub(super) fn check_free(addr: std::net::SocketAddr) -> std::io::Result<()> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())
+}
+
+/// A listening socket with SO_REUSEPORT (every shard binds the same address; the kernel spreads
+/// connections) and SO_REUSEADDR (a restarted sluice can bind while connections it closed wait
+/// out TIME_WAIT; glommio's own `bind` sets only the first).
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::os::unix::io::{FromRawFd, IntoRawFd};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    let fd = socket.into_raw_fd();
+    // SAFETY: `fd` is a bound, listening TCP socket that nothing else owns: `into_raw_fd` gave up
+    // ownership, and the listener takes it over (and closes it).
+    #[allow(unsafe_code)]
+    let listener = unsafe { TcpListener::from_raw_fd(fd) };
+    Ok(listener)
 }

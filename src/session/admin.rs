@@ -1,8 +1,9 @@
 //! Statements sluice answers itself, never sent to a server: `SHOW SLUICE BACKENDS` (one row
 //! per backend: role, address, health, weight, connections, statements routed there and why,
-//! and what the monitor sees: reachability, lag, executed GTIDs), `SHOW SLUICE STATUS` (the
-//! consistent read path: replica/primary reads, waits and their percentiles, fallbacks by
-//! reason), `SET [SESSION] sluice_consistency = …` and `SELECT @@sluice_consistency`, and
+//! and what the monitor sees: reachability, lag, executed GTIDs, whether it follows the binlog),
+//! `SHOW SLUICE STATUS` (the consistent read path: replica/primary reads, waits and their
+//! percentiles, fallbacks by reason; and per replica how soon after a commit's ack the monitor saw
+//! it applied), `SET [SESSION] sluice_consistency = …` and `SELECT @@sluice_consistency`, and
 //! `SELECT @@sluice_last_gtid`. It must not route statements.
 
 use std::sync::atomic::Ordering;
@@ -15,7 +16,7 @@ use crate::config::ConsistencyLevel;
 use crate::error::{codes, MysqlError};
 use crate::net::Net;
 use crate::protocol::resultset::{write_result_set, ColumnKind, ColumnSpec};
-use crate::router::{BackendCounters, FallbackReason};
+use crate::router::{BackendCounters, FallbackReason, Role};
 
 /// The columns of `SHOW SLUICE BACKENDS`.
 const BACKEND_COLUMNS: &[(&str, ColumnKind)] = &[
@@ -39,6 +40,7 @@ const BACKEND_COLUMNS: &[(&str, ColumnKind)] = &[
     ("monitor", ColumnKind::Text),
     ("lag_ms", ColumnKind::Text),
     ("gtid_executed", ColumnKind::Text),
+    ("push", ColumnKind::Text),
 ];
 
 /// The columns of `SHOW SLUICE STATUS`.
@@ -175,6 +177,7 @@ impl<N: Net> Session<'_, N> {
                         .map(|d| format!("{:.3}", d.as_secs_f64() * 1e3)),
                     seen.and_then(|v| v.executed.as_ref())
                         .map(|g| g.to_string()),
+                    Some(self.ctx.cluster().push.status(i).to_string()),
                 ]
             })
             .collect()
@@ -185,8 +188,8 @@ impl<N: Net> Session<'_, N> {
         let cluster = self.ctx.cluster();
         let r = &cluster.reads;
         let n = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed).to_string();
-        let waits = r.waits.load(Ordering::Relaxed);
-        let avg = r.wait_us_total.load(Ordering::Relaxed) / waits.max(1);
+        let waits = r.waits();
+        let avg = r.wait_us_total() / waits.max(1);
         let mut rows: Vec<(String, String)> = vec![
             ("replica_reads".into(), n(&r.replica_reads)),
             ("primary_reads".into(), n(&r.primary_reads)),
@@ -195,7 +198,7 @@ impl<N: Net> Session<'_, N> {
             ("wait_p50_us".into(), r.wait_quantile_us(0.5).to_string()),
             ("wait_p99_us".into(), r.wait_quantile_us(0.99).to_string()),
             ("wait_p999_us".into(), r.wait_quantile_us(0.999).to_string()),
-            ("wait_max_us".into(), n(&r.wait_us_max)),
+            ("wait_max_us".into(), r.wait_us_max().to_string()),
             ("global_probes".into(), n(&r.probes)),
         ];
         for reason in FallbackReason::ALL {
@@ -213,6 +216,28 @@ impl<N: Net> Session<'_, N> {
                 .map(|g| g.to_string())
                 .unwrap_or_default(),
         ));
+        let f = &cluster.freshness;
+        for (i, b) in cluster.backends.iter().enumerate() {
+            let Some(h) = f.backend(i).filter(|_| b.role == Role::Replica) else {
+                continue;
+            };
+            let name = &b.name;
+            rows.push((
+                format!("freshness_{name}_p50_us"),
+                h.quantile_us(0.5).to_string(),
+            ));
+            rows.push((
+                format!("freshness_{name}_p99_us"),
+                h.quantile_us(0.99).to_string(),
+            ));
+            rows.push((format!("freshness_{name}_samples"), h.count().to_string()));
+        }
+        rows.push(("freshness_given_up".into(), f.given_up().to_string()));
+        let p = cluster.push.counts();
+        rows.push(("push_gtids".into(), p.gtids.to_string()));
+        rows.push(("push_polls".into(), p.polls.to_string()));
+        rows.push(("push_retries".into(), p.retries.to_string()));
+        rows.push(("push_unconfirmed".into(), p.unconfirmed.to_string()));
         rows.into_iter()
             .map(|(k, v)| vec![Some(k), Some(v)])
             .collect()
