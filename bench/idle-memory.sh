@@ -39,17 +39,17 @@ def rss():
         if l.startswith("VmRSS"):
             return int(l.split()[1])
 def backends():
-    c = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test")
+    c = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test", autocommit=True)
     cur = c.cursor(); cur.execute("SHOW SLUICE BACKENDS")
     cols = [d[0] for d in cur.description]; i = cols.index("connections")
     total = sum(int(r[i]) for r in cur.fetchall()); c.close(); return total
 # Warm up: one client, so buffers and pools exist before the baseline.
-w = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test")
+w = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test", autocommit=True)
 w.cursor().execute("SELECT 1"); w.close(); time.sleep(0.5)
 before = rss()
 conns = []
 for _ in range(n):
-    c = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test")
+    c = pymysql.connect(host="127.0.0.1", port=port, user="app", password="app", database="sluice_test", autocommit=True)
     c.cursor().execute("SELECT 1")
     conns.append(c)
 time.sleep(1)
@@ -68,7 +68,8 @@ out=bench/results/idle-memory-$flavor.md
     echo "|---|---|---|---|---|"
     printf '| %s | %s | %s | %.1f | %s |\n' "$clients" "$before" "$after" "$per" "$backend_conns"
     echo
-    echo "Each client (pymysql) logs in, runs one read, and stays connected; the backend connections are"
-    echo "pooled per shard, so idle clients hold none."
+    echo "Each client (pymysql, autocommit on) logs in, runs one read, and stays connected; the backend"
+    echo "connections are pooled per shard, so idle clients hold none. (A client left in autocommit=0 after"
+    echo "a statement is inside a transaction and holds its primary connection, as on a single server.)"
 } >"$out"
 cat "$out"

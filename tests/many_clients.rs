@@ -101,3 +101,41 @@ fn two_thousand_clients_share_a_few_dozen_backend_connections() {
         }
     });
 }
+
+/// Clients that each set their character set at connect (as most connectors do) and stay idle
+/// reuse the same few backend connections: a connection another session left with other settings
+/// is reset for the next one rather than a new one opened.
+#[test]
+fn clients_with_their_own_settings_reuse_a_few_connections() {
+    each_flavor("mc_settings", |ctx| {
+        let sluice = Sluice::start(ctx.flavor);
+        let mut held = Vec::new();
+        for i in 0..150 {
+            let mut conn = sluice.conn();
+            let names = if i % 2 == 0 { "utf8mb4" } else { "latin1" };
+            conn.query_drop(format!("SET NAMES {names}"))
+                .expect("SET NAMES");
+            let cs: Option<String> = conn
+                .query_first("SELECT @@character_set_client")
+                .expect("read");
+            assert_eq!(cs.as_deref(), Some(names), "client {i}");
+            held.push(conn);
+        }
+        // This sluice's own count (other tests' sluice processes share the servers).
+        let rows: Vec<(String, u64)> = sluice
+            .conn()
+            .query_map("SHOW SLUICE BACKENDS", |row: mysql::Row| {
+                let name: String = row.get("name").unwrap_or_default();
+                let open: u64 = row.get("connections").unwrap_or_default();
+                (name, open)
+            })
+            .expect("SHOW SLUICE BACKENDS");
+        for (name, n) in &rows {
+            assert!(
+                *n <= 6,
+                "150 idle clients: {n} backend connections to {name}, expected a handful: {rows:?}"
+            );
+        }
+        drop(held);
+    });
+}

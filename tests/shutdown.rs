@@ -78,12 +78,14 @@ fn restart_binds_the_port_while_closed_connections_wait_out_time_wait() {
         )
         .expect("write config");
         let spawn = || {
-            Command::new(env!("CARGO_BIN_EXE_sluice"))
-                .arg("--config")
-                .arg(&config)
-                .env("SLUICE_LOG", "warn")
-                .spawn()
-                .expect("start sluice")
+            Child(
+                Command::new(env!("CARGO_BIN_EXE_sluice"))
+                    .arg("--config")
+                    .arg(&config)
+                    .env("SLUICE_LOG", "warn")
+                    .spawn()
+                    .expect("start sluice"),
+            )
         };
         let wait_accepting = || {
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -95,31 +97,47 @@ fn restart_binds_the_port_while_closed_connections_wait_out_time_wait() {
                 thread::sleep(Duration::from_millis(20));
             }
         };
-        let mut first = spawn();
+        let first = spawn();
         wait_accepting();
         for _ in 0..3 {
             let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect");
             let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
             assert_eq!(one, Some(1));
         }
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(first.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(first.wait().expect("wait").success());
-        let mut second = spawn();
+        assert!(first.stop().success());
+        let second = spawn();
         wait_accepting();
         let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect again");
         let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
         assert_eq!(one, Some(1));
         drop(conn);
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(second.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(second.wait().expect("wait").success());
+        assert!(second.stop().success());
         let _ = std::fs::remove_file(&config);
     });
+}
+
+/// A sluice child process, stopped with SIGTERM (and waited for) when the test is done with it or
+/// fails.
+struct Child(std::process::Child);
+
+impl Child {
+    fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        self.0.wait().expect("wait for sluice")
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.terminate();
+        }
+    }
 }

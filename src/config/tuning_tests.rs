@@ -62,3 +62,35 @@ fn local_mysql_config_loads() {
         [3317, 3318, 3319],
     );
 }
+
+/// The 16-core example, validated as on a 16-CPU host with its passwords in the environment.
+#[test]
+fn dedicated_16_core_config_loads_on_a_16_cpu_host() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tuning")
+        .join("dedicated-16core.toml");
+    let text = std::fs::read_to_string(&path).expect("read the example");
+    let host = validate::Host {
+        available_cpus: 16,
+        env_var: |name| match name {
+            "SLUICE_APP_PASSWORD" => Ok("app-secret".to_owned()),
+            "SLUICE_MONITOR_PASSWORD" => Ok("monitor-secret".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
+        },
+    };
+    let config = validate::parse_with(&text, "dedicated-16core.toml", &host)
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(config.shards.count, 15);
+    assert_eq!(config.shards.cpus, Some((0..15).collect::<Vec<_>>()));
+    assert_eq!(config.monitor.cpu, Some(15));
+    assert_eq!(config.monitor.password, "monitor-secret");
+    assert_eq!(config.users[0].password, "app-secret");
+    assert_eq!(config.backends.replicas.len(), 3);
+    let too_small = validate::Host {
+        available_cpus: 2,
+        ..host
+    };
+    let err = validate::parse_with(&text, "dedicated-16core.toml", &too_small)
+        .expect_err("CPU 2 and up do not exist on a 2-CPU host");
+    assert!(err.to_string().contains("dedicated-16core.toml:"), "{err}");
+}

@@ -123,6 +123,21 @@ impl<S: crate::net::Stream> ShardPool<S> {
                     Err(e) => Err(self.sync_failed(backend, e)),
                 };
             }
+            // An idle connection of the same user whose settings do not fit (another session's
+            // SET NAMES, ...) is reset rather than a new one opened: one round trip instead of a
+            // login, and the pool does not grow with every client that sets something.
+            if let Some(mut c) = self.take_resettable(backend, login, want) {
+                c.state.reset_for(want);
+                return match sync(&mut c.conn, &mut c.state, want, false).await {
+                    Ok(()) => Ok(c),
+                    Err(SyncError::Wire(_)) => {
+                        drop(c);
+                        self.discard_idle(backend);
+                        continue;
+                    }
+                    Err(e) => Err(self.sync_failed(backend, e)),
+                };
+            }
             if pool.slot.open.get() < self.cfg.max_per_shard {
                 return self.open(net, backend, login, want).await;
             }
@@ -166,6 +181,23 @@ impl<S: crate::net::Stream> ShardPool<S> {
         let n = stale.len() as i64;
         self.cluster.backends[backend].counters.connections(0, -n);
         drop(stale);
+    }
+
+    /// The most recently used idle connection of `login`'s key that can be reset for `want`
+    /// (a reset cannot leave a connection without a schema, so a session without one needs a
+    /// connection without one).
+    fn take_resettable(
+        &self,
+        backend: usize,
+        login: &LoginSpec,
+        want: &Wanted<'_>,
+    ) -> Option<PooledConn<S>> {
+        let mut idle = self.backends[backend].idle.borrow_mut();
+        let i = idle.iter().rposition(|c| {
+            c.key == login.key && (want.schema.is_some() || c.state.schema.is_none())
+        })?;
+        self.cluster.backends[backend].counters.connections(0, -1);
+        Some(idle.remove(i))
     }
 
     fn take_idle(

@@ -73,6 +73,8 @@ pub struct ConnState {
     /// The connection holds state no other session may see (user variables, temporary tables,
     /// locks, an unknown change the server reported): it must be closed, never pooled again.
     pub tainted: bool,
+    /// The next sync starts with COM_RESET_CONNECTION (see [`ConnState::reset_for`]).
+    pub reset: bool,
 }
 
 impl ConnState {
@@ -84,7 +86,22 @@ impl ConnState {
             prepared: HashMap::new(),
             closing: Vec::new(),
             tainted: false,
+            reset: false,
         }
+    }
+
+    /// Marks an idle connection to be reset on the server before a session with `want` uses it:
+    /// its settings, prepared statements and schema are dropped (the server forgets them), and
+    /// the sync that follows starts with COM_RESET_CONNECTION, then brings it in line from
+    /// scratch (tracking switches, multi-statements option, schema, the session's settings).
+    pub fn reset_for(&mut self, want: &Wanted<'_>) {
+        self.settings = Rc::from(Vec::new());
+        self.prepared.clear();
+        self.closing.clear();
+        self.schema = None;
+        // The server's option after a reset is not documented: set it explicitly.
+        self.multi_statements = !want.multi_statements;
+        self.reset = true;
     }
 
     /// Records a statement prepared on this connection; returns the ids the server should

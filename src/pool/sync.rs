@@ -19,14 +19,36 @@ use crate::wire::{drain_reply, WireError};
 const MULTI_STATEMENTS_ON: u16 = 0;
 const MULTI_STATEMENTS_OFF: u16 = 1;
 
-/// Turns on, on a new connection, the server's report of any session-state change, so a change
-/// the classifier did not see (a stored procedure's `SET @x`, a temporary table) still marks it,
-/// and the report of each commit's GTID in the OK packet that ends it (commit tracking for the
-/// `session` and `global` consistency levels). One statement per flavour.
-const TRACK_MYSQL: &[u8] =
-    b"SET SESSION session_track_state_change = ON, session_track_gtids = OWN_GTID";
+/// Turns on, on a new connection, the server's report of any session-state change (so a change
+/// the classifier did not see, a stored procedure's `SET @x`, a temporary table, still marks it),
+/// of session variables' new values (so a session's `SET`s are replayed as the values the server
+/// computed, not re-evaluated elsewhere), and of each commit's GTID in the OK packet that ends it
+/// (commit tracking for the `session` and `global` consistency levels; MariaDB reports it as the
+/// `last_gtid` variable). One statement per flavour.
+///
+/// MariaDB reports every variable (`'*'`). MySQL's `'*'` would also report `statement_id`, which
+/// changes with every statement, on every OK: it gets the list of variables applications set
+/// (`SET`s of others are replayed from their text, as before; unknown names only warn).
+const TRACK_MYSQL: &[u8] = b"SET SESSION session_track_state_change = ON, \
+    session_track_gtids = OWN_GTID, session_track_system_variables = '\
+    autocommit,character_set_client,character_set_connection,character_set_results,\
+    collation_connection,time_zone,sql_mode,transaction_isolation,transaction_read_only,\
+    wait_timeout,interactive_timeout,net_read_timeout,net_write_timeout,max_execution_time,\
+    sql_select_limit,group_concat_max_len,lc_time_names,lc_messages,div_precision_increment,\
+    default_week_format,sql_auto_is_null,sql_safe_updates,sql_big_selects,max_join_size,\
+    big_tables,optimizer_switch,optimizer_search_depth,optimizer_prune_level,long_query_time,\
+    innodb_lock_wait_timeout,lock_wait_timeout,foreign_key_checks,unique_checks,sql_notes,\
+    sql_warnings,sql_quote_show_create,max_sort_length,sort_buffer_size,join_buffer_size,\
+    read_buffer_size,read_rnd_buffer_size,tmp_table_size,max_heap_table_size,\
+    auto_increment_increment,auto_increment_offset,block_encryption_mode,completion_type,\
+    cte_max_recursion_depth,default_collation_for_utf8mb4,default_storage_engine,\
+    default_tmp_storage_engine,end_markers_in_json,eq_range_index_dive_limit,\
+    explicit_defaults_for_timestamp,information_schema_stats_expiry,max_error_count,\
+    max_seeks_for_key,max_sp_recursion_depth,range_optimizer_max_mem_size,\
+    updatable_views_with_limit,windowing_use_high_precision,sql_require_primary_key,\
+    sql_generate_invisible_primary_key,select_into_buffer_size'";
 const TRACK_MARIADB: &[u8] = b"SET SESSION session_track_state_change = ON, \
-    session_track_system_variables = CONCAT(@@session.session_track_system_variables, ',last_gtid')";
+    session_track_system_variables = '*'";
 
 /// Why a connection could not be brought in line.
 #[derive(Debug)]
@@ -45,7 +67,8 @@ enum Step {
 }
 
 /// Brings `conn` in line with `want` (see the module doc). `fresh`: the connection was just
-/// opened and gets the state-change tracking switch first.
+/// opened and gets the tracking switches first. A connection marked with
+/// [`ConnState::reset_for`] is reset on the server first (in the same batch).
 pub async fn sync<S: Stream>(
     conn: &mut BackendConn<S>,
     state: &mut ConnState,
@@ -75,7 +98,14 @@ pub async fn sync<S: Stream>(
             p.extend_from_slice(&id.to_le_bytes());
         });
     }
-    let track = fresh && conn.capabilities & crate::protocol::constants::cap::SESSION_TRACK != 0;
+    let reset = std::mem::take(&mut state.reset);
+    if reset {
+        write_small_packet(&mut out, 0, |p| p.push(com::RESET_CONNECTION));
+        steps.push(Step::Single);
+    }
+    // A reset turns the tracking switches back to the server's defaults too.
+    let track =
+        (fresh || reset) && conn.capabilities & crate::protocol::constants::cap::SESSION_TRACK != 0;
     if track {
         let sql = match conn.flavor() {
             crate::gtid::Flavor::MySql => TRACK_MYSQL,

@@ -45,6 +45,22 @@ pub struct StateReport<'a> {
     pub state_change: bool,
 }
 
+/// A system variable a server reported changed, owned: `(name, value)`.
+pub type ReportedVariable = (Box<[u8]>, Box<[u8]>);
+
+/// The system variables a session-state block reports changed, as `(name, value)`, without
+/// MariaDB's `last_gtid` (a commit's GTID, not a setting).
+pub fn system_variables(block: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    session_state_entries(block).filter_map(|(kind, data)| {
+        if kind != track::SYSTEM_VARIABLES {
+            return None;
+        }
+        let (rest, name) = text(data)?;
+        let (_, value) = text(rest)?;
+        (!name.eq_ignore_ascii_case(LAST_GTID)).then_some((name, value))
+    })
+}
+
 /// Reads a session-state block.
 pub fn read_state(block: &[u8]) -> StateReport<'_> {
     let mut report = StateReport::default();
@@ -171,6 +187,33 @@ mod tests {
         let r = read_state(ok.session_state);
         assert_eq!(r.commit_gtid, Some(&b"0-3307-73252"[..]));
         assert!(r.state_change);
+    }
+
+    #[test]
+    fn system_variables_are_listed_without_last_gtid() {
+        let var = |n: &[u8], v: &[u8]| {
+            let mut d = lenenc(n);
+            d.extend(lenenc(v));
+            (track::SYSTEM_VARIABLES, d)
+        };
+        let p = tracked_ok(
+            b"",
+            &[
+                var(b"time_zone", b"+02:00"),
+                var(b"last_gtid", b"0-1-5"),
+                (track::STATE_CHANGE, lenenc(b"1")),
+                var(b"sql_mode", b""),
+            ],
+        );
+        let ok = OkPacket::decode(&p, cap::SUPPORTED).expect("ok");
+        let vars: Vec<_> = system_variables(ok.session_state).collect();
+        assert_eq!(
+            vars,
+            vec![
+                (&b"time_zone"[..], &b"+02:00"[..]),
+                (&b"sql_mode"[..], &b""[..])
+            ]
+        );
     }
 
     #[test]

@@ -295,6 +295,7 @@ impl<N: Net> Session<'_, N> {
                 Err(e) => {
                     if let (true, Some(i)) = (read && e_retryable(&e), backend) {
                         if i != PRIMARY {
+                            tracing::debug!(backend = i, error = ?e, "read: no connection, trying another backend");
                             excluded |= 1 << i.min(63);
                             retry = true;
                             continue;
@@ -383,6 +384,8 @@ impl<N: Net> Session<'_, N> {
         } else {
             &[][..]
         };
+        let mut effects = effects;
+        effects.use_reported_values(&std::mem::take(&mut self.reported_variables));
         let changes_schema = effects.changes_schema();
         let changes_settings = effects.changes_settings();
         self.state.settle(
@@ -534,6 +537,7 @@ impl<N: Net> Session<'_, N> {
                 if let Some(gtid) = tracker.commit_gtid() {
                     self.note_commit(gtid, conn.conn.flavor());
                 }
+                self.reported_variables = tracker.take_system_variables();
                 Ok(Attempt::Relayed(conn, outcome))
             }
             Err(RelayError::Client(e)) => Err(e.into()),

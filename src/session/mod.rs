@@ -16,6 +16,7 @@ mod pins;
 mod prepared;
 mod run;
 mod state;
+mod tracked_set;
 
 pub use context::{ServerIdentity, ShardContext, ShardShared};
 pub use error::SessionError;

@@ -4,6 +4,7 @@
 //! sluice answers or refuses here, until the client quits, breaks, or the shard shuts down (an
 //! in-flight reply is always finished first).
 
+use crate::protocol::session_state::ReportedVariable;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
@@ -24,10 +25,11 @@ use crate::pool::{ConnKey, LoginSpec, PooledConn};
 use crate::protocol::command::{action, CommandAction};
 use crate::protocol::constants::{cap, com};
 use crate::protocol::handshake::ChangeUser;
-use crate::protocol::packet::{PacketHeader, HEADER_LEN};
+use crate::protocol::packet::{write_small_packet, PacketHeader, HEADER_LEN};
+use crate::protocol::reply::{ReplyKind, ReplyTracker};
 use crate::protocol::ProtocolError;
 use crate::router::PRIMARY;
-use crate::wire::{forward_packets, ForwardError, PacketConn, WireError};
+use crate::wire::{drain_reply, forward_packets, ForwardError, PacketConn, WireError};
 
 /// Commands up to this size are buffered whole; larger ones are streamed to the backend.
 pub(super) const MAX_BUFFERED_COMMAND: usize = 1024 * 1024;
@@ -52,6 +54,8 @@ pub(super) struct Session<'c, N: Net> {
     pub last_commit_unknown: bool,
     /// What the statement being served asks of a read (hints).
     pub read_need: ReadNeed,
+    /// The system variables the last reply reported changed (`(name, value)`).
+    pub reported_variables: Vec<ReportedVariable>,
     /// The command packet being served (copied so a read can be retried elsewhere).
     pub packet: Vec<u8>,
     /// A packet sluice builds for a backend (a rewritten EXECUTE, ...).
@@ -108,6 +112,7 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
         last_commit: None,
         last_commit_unknown: false,
         read_need: ReadNeed::default(),
+        reported_variables: Vec::new(),
         packet: Vec::new(),
         scratch: Vec::new(),
     };
@@ -147,6 +152,27 @@ impl<N: Net> Session<'_, N> {
         );
         self.ctx.pool.checkin(conn);
         Ok(())
+    }
+
+    /// Before the session's state starts over: a held connection that carries it (locks,
+    /// temporary tables, a transaction, ...) is reset on the server (COM_RESET_CONNECTION, its
+    /// reply awaited) and closed, so that what it held is released before the client hears that
+    /// its state is gone (another session's GET_LOCK right after must not find the lock taken).
+    /// Any other held connection is given back.
+    async fn discard_held_state(&mut self) {
+        let carries_state = self.state.pins.taints() || self.state.pins.in_transaction();
+        let Some(mut conn) = self.held.take().filter(|_| carries_state) else {
+            self.release_held();
+            return;
+        };
+        let mut out = Vec::with_capacity(5);
+        write_small_packet(&mut out, 0, |p| p.push(com::RESET_CONNECTION));
+        if conn.conn.conn.write_all(&out).await.is_ok() {
+            let mut tracker = ReplyTracker::new(ReplyKind::Single, conn.conn.capabilities);
+            let _ = drain_reply(&mut conn.conn.conn, &mut tracker).await;
+        }
+        // Reset to server defaults, the connection no longer matches what the pool knows of it.
+        drop(conn);
     }
 
     /// Gives back the held connection (closed instead if it carries the session's own state).
@@ -248,7 +274,7 @@ impl<N: Net> Session<'_, N> {
     /// COM_RESET_CONNECTION: the session's state starts over (schema kept, as on a server);
     /// a connection holding its old state is closed, not given to anyone.
     pub(super) async fn reset_connection(&mut self, seq: u8) -> Result<(), SessionError> {
-        self.release_held();
+        self.discard_held_state().await;
         self.state.reset();
         self.stmts.clear();
         self.reset_consistency();
@@ -280,7 +306,7 @@ impl<N: Net> Session<'_, N> {
                 return Err(err);
             }
         };
-        self.release_held();
+        self.discard_held_state().await;
         let answer = Answer {
             user: &user,
             plugin: plugin.as_deref(),

@@ -4,6 +4,7 @@
 //! (kept only after an OK; status flags and the session-state-changed flag from the reply).
 //! No I/O; it must not choose backends.
 
+use crate::protocol::session_state::ReportedVariable;
 use std::rc::Rc;
 
 use super::pins::SessionPins;
@@ -83,6 +84,17 @@ impl Effects {
 
     pub fn changes_settings(&self) -> bool {
         self.setting.is_some()
+    }
+
+    /// The server reported the values the statement's `SET` gave: replay those instead of the
+    /// statement's text (see `tracked_set`). Nothing changes when the statement is not a
+    /// replayable `SET` or the values cannot be written back exactly.
+    pub fn use_reported_values(&mut self, vars: &[ReportedVariable]) {
+        if self.setting.is_some() {
+            if let Some(sql) = super::tracked_set::replay_sql(vars) {
+                self.setting = Some(sql);
+            }
+        }
     }
 
     /// Effects of COM_INIT_DB.

@@ -8,7 +8,9 @@ use super::constants::{cap, status, EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER,
 use super::lenenc::lenenc_int;
 use super::packet::{PacketHeader, MAX_PAYLOAD};
 use super::response::{terminator_status, OkPacket};
-use super::session_state::{is_ok_form, needs_untracking, read_state};
+use super::session_state::{
+    is_ok_form, needs_untracking, read_state, system_variables, ReportedVariable,
+};
 use super::ProtocolError;
 
 /// The shape of the reply a command gets.
@@ -92,6 +94,8 @@ pub struct ReplyTracker {
     commit_gtid: Vec<u8>,
     /// The server flagged a session-state change in this reply.
     state_change: bool,
+    /// System variables the server reported changed in this reply, in order: `(name, value)`.
+    system_variables: Vec<ReportedVariable>,
 }
 
 impl ReplyTracker {
@@ -116,6 +120,7 @@ impl ReplyTracker {
             rewrite: false,
             commit_gtid: Vec::new(),
             state_change: false,
+            system_variables: Vec::new(),
         }
     }
 
@@ -135,6 +140,12 @@ impl ReplyTracker {
     /// The GTID text of the last commit the server reported in this reply, if any.
     pub fn commit_gtid(&self) -> Option<&[u8]> {
         (!self.commit_gtid.is_empty()).then_some(&self.commit_gtid[..])
+    }
+
+    /// The system variables the server reported changed in this reply (`(name, value)`, in
+    /// order), taken out of the tracker.
+    pub fn take_system_variables(&mut self) -> Vec<ReportedVariable> {
+        std::mem::take(&mut self.system_variables)
     }
 
     /// Whether the server flagged a change of session state in this reply.
@@ -425,6 +436,9 @@ impl ReplyTracker {
                 self.commit_gtid.extend_from_slice(g);
             }
             self.state_change |= report.state_change;
+            self.system_variables.extend(
+                system_variables(ok.session_state).map(|(n, v)| (Box::from(n), Box::from(v))),
+            );
         }
     }
 
