@@ -62,11 +62,37 @@ fn create(conn: &mut Conn, t: &str) {
     exec(conn, &format!("INSERT INTO {t} VALUES (1, 0)"));
 }
 
-/// Writes n increasing values to row 1 through `writer` and reads each back at once through
-/// `reader`; returns (stale reads, reads per port).
+/// Where the writes and the reads of [`write_then_read`] go.
+enum Conns<'a> {
+    /// One session writes and reads back.
+    Same(&'a mut Conn),
+    /// A writer (e.g. straight to the primary) and a reader through sluice.
+    Split {
+        writer: &'a mut Conn,
+        reader: &'a mut Conn,
+    },
+}
+
+impl Conns<'_> {
+    fn writer(&mut self) -> &mut Conn {
+        match self {
+            Conns::Same(c) => c,
+            Conns::Split { writer, .. } => writer,
+        }
+    }
+
+    fn reader(&mut self) -> &mut Conn {
+        match self {
+            Conns::Same(c) => c,
+            Conns::Split { reader, .. } => reader,
+        }
+    }
+}
+
+/// Writes n increasing values to row 1 and reads each back at once (the read prefixed with
+/// `read_prefix`, e.g. a hint); returns (stale reads, reads per port).
 fn write_then_read(
-    writer: &mut Conn,
-    reader: &mut Conn,
+    mut conns: Conns<'_>,
     t: &str,
     n: i64,
     read_prefix: &str,
@@ -75,13 +101,16 @@ fn write_then_read(
     let mut ports: Vec<(u16, usize)> = Vec::new();
     // Go on from the current value (a locking read runs on the primary).
     let base: i64 = row_of(
-        writer,
+        conns.writer(),
         &format!("SELECT v FROM {t} WHERE id = 1 FOR UPDATE"),
     );
     for i in base + 1..=base + n {
-        exec(writer, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
+        exec(
+            conns.writer(),
+            &format!("UPDATE {t} SET v = {i} WHERE id = 1"),
+        );
         let (v, port): (i64, u16) = row_of(
-            reader,
+            conns.reader(),
             &format!("{read_prefix}SELECT v, @@port FROM {t} WHERE id = 1"),
         );
         if v < i {
@@ -114,7 +143,7 @@ fn session_reads_see_own_writes_under_lag_and_eventual_ones_do_not() {
         common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
         let [r1, r2] = ctx.flavor.replica_ports();
         let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
-        let (stale, ports) = SameConn(&mut conn).run(&t, 150, "");
+        let (stale, ports) = write_then_read(Conns::Same(&mut conn), &t, 150, "");
         assert_eq!(
             stale, 0,
             "session reads saw stale values; reads per port {ports:?}"
@@ -123,42 +152,12 @@ fn session_reads_see_own_writes_under_lag_and_eventual_ones_do_not() {
         assert!(status_number(&mut conn, "fallback_timeout") > 0);
 
         exec(&mut conn, "SET SESSION sluice_consistency = 'eventual'");
-        let (stale, ports) = SameConn(&mut conn).run(&t, 40, "");
+        let (stale, ports) = write_then_read(Conns::Same(&mut conn), &t, 40, "");
         assert!(
             stale > 0,
             "eventual reads on stopped replicas must be stale; reads per port {ports:?}"
         );
     });
-}
-
-/// Writes and reads back on one connection.
-struct SameConn<'a>(&'a mut Conn);
-
-impl SameConn<'_> {
-    fn run(&mut self, t: &str, n: i64, prefix: &str) -> (usize, Vec<(u16, usize)>) {
-        let mut stale = 0;
-        let mut ports: Vec<(u16, usize)> = Vec::new();
-        // A locking read runs on the primary: the current value.
-        let base: i64 = row_of(
-            self.0,
-            &format!("SELECT v FROM {t} WHERE id = 1 FOR UPDATE"),
-        );
-        for i in base + 1..=base + n {
-            exec(self.0, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
-            let (v, port): (i64, u16) = row_of(
-                self.0,
-                &format!("{prefix}SELECT v, @@port FROM {t} WHERE id = 1"),
-            );
-            if v < i {
-                stale += 1;
-            }
-            match ports.iter_mut().find(|(p, _)| *p == port) {
-                Some((_, c)) => *c += 1,
-                None => ports.push((port, 1)),
-            }
-        }
-        (stale, ports)
-    }
 }
 
 #[test]
@@ -168,7 +167,7 @@ fn session_reads_go_to_replicas_when_there_is_no_lag() {
         let mut conn = sluice.conn();
         let t = ctx.name("t");
         create(&mut conn, &t);
-        let (stale, ports) = SameConn(&mut conn).run(&t, 200, "");
+        let (stale, ports) = write_then_read(Conns::Same(&mut conn), &t, 200, "");
         assert_eq!(stale, 0, "{ports:?}");
         let replica = on_replicas(ctx, &ports);
         assert!(
@@ -189,8 +188,10 @@ fn global_reads_see_writes_made_straight_to_the_primary() {
         let mut direct = ctx.flavor.direct_conn();
         // Fresh replicas: global reads wait for the probe, then go to a replica.
         let (stale, ports) = write_then_read(
-            &mut direct,
-            &mut conn,
+            Conns::Split {
+                writer: &mut direct,
+                reader: &mut conn,
+            },
             &t,
             60,
             "/* sluice: consistency=global */ ",
@@ -205,11 +206,27 @@ fn global_reads_see_writes_made_straight_to_the_primary() {
         let [r1, r2] = ctx.flavor.replica_ports();
         let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
         exec(&mut conn, "SET @@session.sluice_consistency = 'GLOBAL'");
-        let (stale, ports) = write_then_read(&mut direct, &mut conn, &t, 60, "");
+        let (stale, ports) = write_then_read(
+            Conns::Split {
+                writer: &mut direct,
+                reader: &mut conn,
+            },
+            &t,
+            60,
+            "",
+        );
         assert_eq!(stale, 0, "{ports:?}");
         // The same reads in an eventual session are stale.
         exec(&mut conn, "SET sluice_consistency = 'eventual'");
-        let (stale, ports) = write_then_read(&mut direct, &mut conn, &t, 20, "");
+        let (stale, ports) = write_then_read(
+            Conns::Split {
+                writer: &mut direct,
+                reader: &mut conn,
+            },
+            &t,
+            20,
+            "",
+        );
         assert!(stale > 0, "{ports:?}");
     });
 }
@@ -387,9 +404,11 @@ impl Report {
 #[test]
 fn loadgen_checker_finds_no_stale_reads_in_session_and_global_and_some_in_eventual() {
     each_flavor("cs_loadgen", |ctx| {
-        // No lag, the default 10 ms timeout: session reads are served by replicas.
+        // No lag: session reads are served by replicas. A 50 ms timeout rather than the default
+        // 10 ms: when this 2-core machine is saturated by other tests a replica may take longer
+        // than 10 ms to apply a commit (bench/consistency.sh records the default's figures).
         let defaults = Sluice::start_with(ctx.flavor, |cfg| {
-            format!("{cfg}\n[consistency]\nread_consistency_timeout = \"10ms\"\n")
+            format!("{cfg}\n[consistency]\nread_consistency_timeout = \"50ms\"\n")
         });
         let fresh = checker(&defaults, "session", "session", 1000);
         drop(defaults);

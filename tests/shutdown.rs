@@ -107,7 +107,14 @@ fn restart_binds_the_port_while_closed_connections_wait_out_time_wait() {
         assert!(first.stop().success());
         let second = spawn();
         wait_accepting();
-        let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect again");
+        // The first connections after the start may race the listener setup under heavy load.
+        let mut conn = (0..10)
+            .find_map(|_| {
+                mysql::Conn::new(common::client_opts(port))
+                    .map_err(|_| thread::sleep(Duration::from_millis(200)))
+                    .ok()
+            })
+            .expect("connect again");
         let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
         assert_eq!(one, Some(1));
         drop(conn);

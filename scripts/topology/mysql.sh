@@ -122,6 +122,9 @@ innodb_buffer_pool_size        = 128M
 innodb_redo_log_capacity       = 64M
 innodb_flush_log_at_trx_commit = 2
 sync_binlog                    = 0
+# Test and benchmark runs write gigabytes of binlog: rotate often, keep two hours.
+max_binlog_size                = 256M
+binlog_expire_logs_seconds     = 7200
 EOF
     if [[ $role == replica ]]; then
         printf '%-30s = ON\n' read_only super_read_only

@@ -80,24 +80,8 @@ impl ReadChooser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{BackendConfig, BackendsConfig};
 
-    fn cluster(weights: &[u32]) -> std::sync::Arc<Cluster> {
-        let b = |i: usize, w: u32| BackendConfig {
-            name: format!("b{i}"),
-            address: format!("127.0.0.1:{}", 4000 + i),
-            socket_addr: format!("127.0.0.1:{}", 4000 + i).parse().expect("addr"),
-            read_weight: w,
-        };
-        Cluster::new(&BackendsConfig {
-            primary: b(0, weights[0]),
-            replicas: weights[1..]
-                .iter()
-                .enumerate()
-                .map(|(i, &w)| b(i + 1, w))
-                .collect(),
-        })
-    }
+    use crate::router::test_cluster as cluster;
 
     #[test]
     fn spreads_by_weight() {

@@ -105,3 +105,24 @@ impl Cluster {
         &self.backends[PRIMARY]
     }
 }
+
+/// A cluster of backends on made-up addresses with these read weights (primary first), for the
+/// router's unit tests.
+#[cfg(test)]
+pub(crate) fn test_cluster(weights: &[u32]) -> Arc<Cluster> {
+    use crate::config::BackendConfig;
+    let b = |i: usize, w: u32| BackendConfig {
+        name: format!("b{i}"),
+        address: format!("127.0.0.1:{}", 4000 + i),
+        socket_addr: SocketAddr::from(([127, 0, 0, 1], 4000 + i as u16)),
+        read_weight: w,
+    };
+    Cluster::new(&BackendsConfig {
+        primary: b(0, weights[0]),
+        replicas: weights[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| b(i + 1, w))
+            .collect(),
+    })
+}
