@@ -124,6 +124,23 @@ fn write_then_read(
     (stale, ports)
 }
 
+/// sluice (short timeout), a connection to it, and a fresh table `t` of the test that the
+/// replicas have applied.
+fn with_table(ctx: &Ctx) -> (Sluice, Conn, String) {
+    let sluice = start(ctx.flavor, "");
+    let mut conn = sluice.conn();
+    let t = ctx.name("t");
+    create(&mut conn, &t);
+    common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
+    (sluice, conn, t)
+}
+
+/// Both replicas' appliers stopped until dropped.
+fn both_stopped(flavor: Flavor) -> (Lag, Lag) {
+    let [r1, r2] = flavor.replica_ports();
+    (Lag::on(flavor, r1), Lag::on(flavor, r2))
+}
+
 fn on_replicas(ctx: &Ctx, ports: &[(u16, usize)]) -> usize {
     let replicas = ctx.flavor.replica_ports();
     ports
@@ -136,13 +153,8 @@ fn on_replicas(ctx: &Ctx, ports: &[(u16, usize)]) -> usize {
 #[test]
 fn session_reads_see_own_writes_under_lag_and_eventual_ones_do_not() {
     each_flavor("cs_session_lag", |ctx| {
-        let sluice = start(ctx.flavor, "");
-        let mut conn = sluice.conn();
-        let t = ctx.name("t");
-        create(&mut conn, &t);
-        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
-        let [r1, r2] = ctx.flavor.replica_ports();
-        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        let (_sluice, mut conn, t) = with_table(ctx);
+        let _lag = both_stopped(ctx.flavor);
         let (stale, ports) = write_then_read(Conns::Same(&mut conn), &t, 150, "");
         assert_eq!(
             stale, 0,
@@ -180,11 +192,7 @@ fn session_reads_go_to_replicas_when_there_is_no_lag() {
 #[test]
 fn global_reads_see_writes_made_straight_to_the_primary() {
     each_flavor("cs_global", |ctx| {
-        let sluice = start(ctx.flavor, "");
-        let mut conn = sluice.conn();
-        let t = ctx.name("t");
-        create(&mut conn, &t);
-        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
+        let (_sluice, mut conn, t) = with_table(ctx);
         let mut direct = ctx.flavor.direct_conn();
         // Fresh replicas: global reads wait for the probe, then go to a replica.
         let (stale, ports) = write_then_read(
@@ -203,8 +211,7 @@ fn global_reads_see_writes_made_straight_to_the_primary() {
         );
         assert!(status_number(&mut conn, "global_probes") >= 60);
         // Stopped replicas: global reads fall back to the primary and still see the writes.
-        let [r1, r2] = ctx.flavor.replica_ports();
-        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        let _lag = both_stopped(ctx.flavor);
         exec(&mut conn, "SET @@session.sluice_consistency = 'GLOBAL'");
         let (stale, ports) = write_then_read(
             Conns::Split {
@@ -234,13 +241,8 @@ fn global_reads_see_writes_made_straight_to_the_primary() {
 #[test]
 fn last_gtid_crosses_sessions_with_min_gtid() {
     each_flavor("cs_min_gtid", |ctx| {
-        let sluice = start(ctx.flavor, "");
-        let mut writer = sluice.conn();
-        let t = ctx.name("t");
-        create(&mut writer, &t);
-        common::wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
-        let [r1, r2] = ctx.flavor.replica_ports();
-        let _lag = (Lag::on(ctx.flavor, r1), Lag::on(ctx.flavor, r2));
+        let (sluice, mut writer, t) = with_table(ctx);
+        let _lag = both_stopped(ctx.flavor);
         exec(&mut writer, &format!("UPDATE {t} SET v = 42 WHERE id = 1"));
         let gtid: Option<String> = row_of(&mut writer, "SELECT @@sluice_last_gtid");
         let gtid = gtid.expect("a GTID after a commit");

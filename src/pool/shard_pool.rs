@@ -109,27 +109,23 @@ impl<S: crate::net::Stream> ShardPool<S> {
         }
         let deadline = Instant::now() + self.cfg.connect_timeout;
         loop {
-            if let Some(mut c) = self.take_idle(backend, login, want) {
+            // An idle connection that matches; else one of the same user whose settings do not
+            // fit (another session's SET NAMES, ...), reset rather than a new one opened: one
+            // round trip instead of a login, and the pool does not grow with every client that
+            // sets something.
+            let reused = match self.take_idle(backend, login, want) {
+                Some(c) => Some(c),
+                None => self.take_resettable(backend, login, want).map(|mut c| {
+                    c.state.reset_for(want);
+                    c
+                }),
+            };
+            if let Some(mut c) = reused {
                 return match sync(&mut c.conn, &mut c.state, want, false).await {
                     Ok(()) => Ok(c),
                     // An idle connection the server closed (restart, kill, wait_timeout): the
                     // others idle with it are likely gone too. Nothing of the session's was
                     // sent, so go on with a fresh one.
-                    Err(SyncError::Wire(_)) => {
-                        drop(c);
-                        self.discard_idle(backend);
-                        continue;
-                    }
-                    Err(e) => Err(self.sync_failed(backend, e)),
-                };
-            }
-            // An idle connection of the same user whose settings do not fit (another session's
-            // SET NAMES, ...) is reset rather than a new one opened: one round trip instead of a
-            // login, and the pool does not grow with every client that sets something.
-            if let Some(mut c) = self.take_resettable(backend, login, want) {
-                c.state.reset_for(want);
-                return match sync(&mut c.conn, &mut c.state, want, false).await {
-                    Ok(()) => Ok(c),
                     Err(SyncError::Wire(_)) => {
                         drop(c);
                         self.discard_idle(backend);
