@@ -31,10 +31,14 @@ use super::binlog::{Follower, Pushes};
 use super::freshness::Tracker;
 use super::join::join_all;
 use super::link::{Link, MonitorLogin};
+use super::push_board::PushStatus;
 use super::round::{Outcome, RoundState};
 
 /// Longest the monitor goes without looking at the stop flag.
 const STOP_CHECK: Duration = Duration::from_millis(50);
+/// While reads wait, followed replicas are still polled by a round at least this often (a push
+/// whose confirmation was given up, a follower that went quiet).
+const SWEEP_EVERY: Duration = Duration::from_millis(10);
 
 /// The monitor's timing.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +137,7 @@ impl<N: Net> Monitor<'_, N> {
         let replicas: Vec<bool> = self.links.iter().map(|l| l.role == Role::Replica).collect();
         let mut freshness = Tracker::new(&replicas);
         let mut last_full: Option<(Instant, bool)> = None;
+        let mut last_sweep: Option<Instant> = None;
         while !self.stopped() {
             let cell = &self.cluster.view;
             let logged_in = connected.wait();
@@ -142,9 +147,25 @@ impl<N: Net> Monitor<'_, N> {
                 // Taken before the primary's query is sent: that query answers this request.
                 cell.take_probe_request();
             }
+            // While reads wait, fast rounds poll the primary (the probe) and the replicas whose
+            // binlog is not followed; a followed replica is polled when it applies something
+            // (its pushes), and by every round at least every SWEEP_EVERY. That keeps the
+            // servers and this core from being polled flat out while every read waits.
+            let fast = cell.waiting_count() > 0 || cell.probe_requested();
+            let sweep = last_sweep.map_or(true, |at: Instant| now >= at + SWEEP_EVERY);
             let selected: Vec<bool> = (0..self.links.len())
-                .map(|i| self.pushes.take_due(i, now) || full)
+                .map(|i| {
+                    let in_round = full
+                        && (!fast
+                            || sweep
+                            || i == PRIMARY
+                            || self.pushes.status(i) != PushStatus::On);
+                    self.pushes.take_due(i, now) || in_round
+                })
                 .collect();
+            if full && (!fast || sweep) {
+                last_sweep = Some(now);
+            }
             let before: Vec<Option<GtidSet>> = (0..self.links.len())
                 .map(|i| {
                     let pending = selected[i] && self.pushes.has_pending(i);
