@@ -141,16 +141,7 @@ mod tests {
     use crate::client::{ConnectOpts, Protocol};
 
     fn connect(port: u16) -> FakeClient {
-        FakeClient::connect(&ConnectOpts {
-            host: "fake".into(),
-            port,
-            user: "u".into(),
-            password: String::new(),
-            database: None,
-            protocol: Protocol::Text,
-            init_sql: Vec::new(),
-        })
-        .expect("fake connects")
+        FakeClient::connect(&ConnectOpts::fake(port, Protocol::Text)).expect("fake connects")
     }
 
     #[test]

@@ -49,6 +49,20 @@ pub struct ConnectOpts {
 }
 
 impl ConnectOpts {
+    /// Options for the fake client of the unit tests.
+    #[cfg(test)]
+    pub fn fake(port: u16, protocol: Protocol) -> Self {
+        Self {
+            host: "fake".into(),
+            port,
+            user: "u".into(),
+            password: String::new(),
+            database: None,
+            protocol,
+            init_sql: Vec::new(),
+        }
+    }
+
     /// `host:port`, for messages.
     pub fn addr(&self) -> String {
         format!("{}:{}", self.host, self.port)

@@ -12,15 +12,7 @@ use crate::client::fake::{FakeClient, FakeServer};
 use crate::client::Protocol;
 
 fn opts(port: u16) -> ConnectOpts {
-    ConnectOpts {
-        host: "fake".into(),
-        port,
-        user: "u".into(),
-        password: String::new(),
-        database: None,
-        protocol: Protocol::Prepared,
-        init_sql: Vec::new(),
-    }
+    ConnectOpts::fake(port, Protocol::Prepared)
 }
 
 fn plan(connections: usize) -> Plan {

@@ -225,15 +225,7 @@ mod tests {
     use crate::client::{ConnectOpts, Protocol};
 
     fn opts(port: u16) -> ConnectOpts {
-        ConnectOpts {
-            host: "fake".into(),
-            port,
-            user: "u".into(),
-            password: String::new(),
-            database: None,
-            protocol: Protocol::Prepared,
-            init_sql: Vec::new(),
-        }
+        ConnectOpts::fake(port, Protocol::Prepared)
     }
 
     fn statements_per_event(kind: OltpKind) -> u64 {
