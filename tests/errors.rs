@@ -207,7 +207,9 @@ fn primary_lost_mid_statement_error_readable_by_mariadb_cli() {
             Sluice::start_primary_only_with(ctx.flavor, with_primary(ctx.flavor, via.clone()));
         let port = sluice.port;
         let cli = thread::spawn(move || mariadb_cli(port, "SELECT 1; DO SLEEP(3); SELECT 2", &[]));
-        thread::sleep(Duration::from_millis(700));
+        // Cut the link only once the primary is running the sleep: a fixed pause raced with the
+        // CLI's start-up on a loaded machine.
+        wait_until_running(ctx.flavor, "DO SLEEP(3)");
         forwarder.down();
         let cli = cli.join().expect("CLI thread");
         forwarder.up();
@@ -223,6 +225,28 @@ fn primary_lost_mid_statement_error_readable_by_mariadb_cli() {
             cli.stderr.trim()
         );
     });
+}
+
+/// Waits (at most 20 s) until a session on the primary runs exactly `statement`.
+fn wait_until_running(flavor: Flavor, statement: &str) {
+    let mut direct = flavor.direct_conn();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let running: Option<u64> = direct
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?",
+                (statement,),
+            )
+            .expect("read the primary's process list");
+        if running.unwrap_or(0) > 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{statement:?} never started on the primary"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
