@@ -7,6 +7,9 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{each_flavor, exec, row_of, server_error, status_number, Ctx, Flavor, Sluice};
@@ -235,6 +238,50 @@ fn global_reads_see_writes_made_straight_to_the_primary() {
             "",
         );
         assert!(stale > 0, "{ports:?}");
+    });
+}
+
+#[test]
+fn global_reads_are_proven_by_commits_through_sluice() {
+    each_flavor("cs_global_proof", |ctx| {
+        let (sluice, mut conn, t) = with_table(ctx);
+        exec(&mut conn, &format!("INSERT INTO {t} VALUES (2, 0)"));
+        // A busy writer through sluice: a commit whose statement arrived after a read did proves
+        // the primary's position for that read, without waiting for the monitor's probe.
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (opts, stop, t) = (sluice.opts(), stop.clone(), t.clone());
+            thread::spawn(move || {
+                let mut w = Conn::new(opts).expect("writer through sluice");
+                while !stop.load(Ordering::Relaxed) {
+                    exec(&mut w, &format!("UPDATE {t} SET v = v + 1 WHERE id = 2"));
+                }
+            })
+        };
+        // The writes the reads must see go straight to the primary.
+        let mut direct = ctx.flavor.direct_conn();
+        let (stale, ports) = write_then_read(
+            Conns::Split {
+                writer: &mut direct,
+                reader: &mut conn,
+            },
+            &t,
+            300,
+            "/* sluice: consistency=global */ ",
+        );
+        stop.store(true, Ordering::Relaxed);
+        writer.join().expect("writer thread");
+        assert_eq!(stale, 0, "{ports:?}");
+        let skipped = status_number(&mut conn, "global_probes_skipped");
+        eprintln!(
+            "[{}] reads per port {ports:?}; probes skipped {skipped}, asked {}",
+            ctx.flavor,
+            status_number(&mut conn, "global_probes")
+        );
+        assert!(
+            skipped > 0,
+            "no global read was proven by a commit: {ports:?}"
+        );
     });
 }
 

@@ -9,7 +9,8 @@
 //!
 //! Layout: [`flavor`] (which server family), [`error`] ([`GtidError`]), [`scan`] (the shared
 //! text cursor), [`uuid`] and [`tag`] (MySQL source ids), [`interval`] (sorted transaction-number
-//! ranges), [`mysql`] ([`MySqlGtidSet`]), [`mariadb`] ([`MariaDbPosition`]), [`set`] (the
+//! ranges), [`mysql`] ([`MySqlGtidSet`]), [`mariadb`] ([`MariaDbPosition`]), [`progress`]
+//! (which source a primary's position moved in, what a later commit implies), [`set`] (the
 //! flavour-agnostic [`GtidSet`] and [`Gtid`]), [`fuzz_entry`] (checks for the `gtid` fuzz target).
 
 pub mod error;
@@ -18,6 +19,7 @@ pub mod fuzz_entry;
 pub mod interval;
 pub mod mariadb;
 pub mod mysql;
+pub mod progress;
 mod scan;
 pub mod set;
 pub mod tag;
@@ -31,6 +33,7 @@ pub use flavor::Flavor;
 pub use interval::Interval;
 pub use mariadb::{MariaDbGtid, MariaDbPosition};
 pub use mysql::{MySqlGtid, MySqlGtidSet, Sid};
+pub use progress::{Movement, Source};
 pub use set::{Gtid, GtidSet};
 pub use tag::Tag;
 pub use uuid::Uuid;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tracing::info;
 
-use crate::gtid::GtidSet;
+use crate::gtid::{GtidSet, Movement};
 use crate::router::PRIMARY;
 
 use super::lag::History;
@@ -66,9 +66,17 @@ impl RoundState {
                 Outcome::Answered(Ok(p)) => {
                     if i == PRIMARY {
                         self.history.observe(p.received_at, &p.executed);
+                        let writer = self.probe.as_ref().and_then(|old| {
+                            match p.executed.movement_since(&old.executed) {
+                                Movement::Still => old.writer,
+                                Movement::One(source) => Some(source),
+                                Movement::Many => None,
+                            }
+                        });
                         self.probe = Some(PrimaryProbe {
                             sent_at: p.sent_at,
                             executed: p.executed.clone(),
+                            writer,
                         });
                     }
                     b.reachable = true;
@@ -131,7 +139,7 @@ impl RoundState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gtid::Flavor;
+    use crate::gtid::{Flavor, Source};
 
     fn pos(seq: u64) -> GtidSet {
         GtidSet::parse(&format!("0-1-{seq}"), Flavor::MariaDb).expect("valid")
@@ -182,6 +190,32 @@ mod tests {
         assert_eq!(v.backends[2].observed_at, Some(t0));
         let probe = v.primary_probe.expect("probe");
         assert_eq!(probe.sent_at, t0 + ms(300));
+        // Domain 0 advanced (5 -> 6), then nothing: still the one writer.
+        assert_eq!(probe.writer, Some(Source::MariaDb(0)));
+    }
+
+    #[test]
+    fn the_probe_names_the_writer_only_while_one_source_advances() {
+        let t0 = Instant::now();
+        let at = |text: &str| {
+            Outcome::Answered(Ok(Polled {
+                sent_at: t0,
+                received_at: t0,
+                executed: GtidSet::parse(text, Flavor::MariaDb).expect("valid"),
+            }))
+        };
+        let mut s = RoundState::new(1, Duration::from_secs(60));
+        let writer = |s: &RoundState| s.view(None).primary_probe.and_then(|p| p.writer);
+        s.fold(vec![at("0-1-5,1-1-2")], t0);
+        assert_eq!(writer(&s), None, "one probe: nothing compared yet");
+        s.fold(vec![at("0-1-6,1-1-2")], t0);
+        assert_eq!(writer(&s), Some(Source::MariaDb(0)));
+        s.fold(vec![at("0-1-7,1-1-3")], t0);
+        assert_eq!(writer(&s), None, "two domains advanced");
+        s.fold(vec![at("0-1-7,1-1-3")], t0);
+        assert_eq!(writer(&s), None, "no movement keeps what was known");
+        s.fold(vec![at("0-1-7,1-1-4")], t0);
+        assert_eq!(writer(&s), Some(Source::MariaDb(1)));
     }
 
     #[test]

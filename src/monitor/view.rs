@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::gtid::{Flavor, GtidSet};
+use crate::gtid::{Flavor, GtidSet, Source};
 use crate::router::PRIMARY;
 
 /// What the monitor knows about the whole cluster at one moment.
@@ -47,6 +47,9 @@ pub struct BackendView {
 pub struct PrimaryProbe {
     pub sent_at: Instant,
     pub executed: GtidSet,
+    /// The one source (the primary's UUID or domain) that the latest probes saw advancing;
+    /// `None` until two probes compared, or while several sources advanced between two probes.
+    pub writer: Option<Source>,
 }
 
 impl ClusterView {

@@ -1,7 +1,7 @@
 //! `ReadStats`: cluster-wide counters of the consistent read path, shared by all shards as
 //! relaxed atomics: reads served by replicas and by the primary, reads that had to wait for a
 //! replica to catch up and how long they waited (a [`Histogram`], so percentiles can be read
-//! without locks), fallbacks to the primary by reason, and `global` probes. Read by
+//! without locks), fallbacks to the primary by reason, and `global` probes asked for and skipped. Read by
 //! `SHOW SLUICE STATUS`. It must not decide routing.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +17,9 @@ pub struct ReadStats {
     pub primary_reads: AtomicU64,
     /// `global` reads that asked for a probe of the primary's position.
     pub probes: AtomicU64,
+    /// `global` reads routed on a position a later commit through sluice proved, without waiting
+    /// for a probe's answer.
+    pub probes_skipped: AtomicU64,
     fallbacks: [AtomicU64; FallbackReason::ALL.len()],
     /// Reads that waited for a replica (whatever the outcome), by how long.
     waits: Histogram,

@@ -200,6 +200,7 @@ impl<N: Net> Session<'_, N> {
             ("wait_p999_us".into(), r.wait_quantile_us(0.999).to_string()),
             ("wait_max_us".into(), r.wait_us_max().to_string()),
             ("global_probes".into(), n(&r.probes)),
+            ("global_probes_skipped".into(), n(&r.probes_skipped)),
         ];
         for reason in FallbackReason::ALL {
             rows.push((

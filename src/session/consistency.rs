@@ -24,6 +24,7 @@ use crate::error::{ErrorInfo, MysqlError, Origin};
 use crate::gtid::{Flavor, GtidSet};
 use crate::net::{with_timeout, Net};
 use crate::router::{choose_read, FallbackReason, ReadVerdict, RouteWhy, PRIMARY};
+use futures_lite::future::or;
 
 /// What the current statement asks of a read beyond the session's level.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +84,12 @@ impl<N: Net> Session<'_, N> {
             self.last_commit_unknown = true;
             return;
         };
-        self.ctx.cluster().latest.merge(&set);
+        let cluster = self.ctx.cluster();
+        cluster.latest.merge(&set);
+        let view = cluster.view.load();
+        self.ctx
+            .commit_watermark
+            .note(self.command_arrival, &set, view.primary_probe.as_ref());
         self.last_commit_unknown = false;
         self.last_commit = Some(set);
     }
@@ -119,9 +125,7 @@ impl<N: Net> Session<'_, N> {
         let threshold = self.ctx.reads.latency_threshold;
         let deadline = arrival + timeout;
         let global = level == ConsistencyLevel::Global;
-        if global {
-            cluster.reads.probes.fetch_add(1, relaxed());
-        }
+        let (mut probe_asked, mut skip_counted) = (false, false);
         let mut waiting = None;
         let mut wait_start = None;
         loop {
@@ -131,14 +135,28 @@ impl<N: Net> Session<'_, N> {
                 .as_ref()
                 .filter(|p| p.sent_at >= arrival)
                 .map(|p| &p.executed);
-            let verdict = if global && probe.is_none() {
+            // Without a fresh probe, a commit made after this read arrived may prove the position.
+            let proven = match (global, probe) {
+                (true, None) => self.ctx.commit_watermark.covering(arrival),
+                _ => None,
+            };
+            let position = probe.or(proven.as_deref());
+            let verdict = if global && position.is_none() {
+                if !probe_asked {
+                    probe_asked = true;
+                    cluster.reads.probes.fetch_add(1, relaxed());
+                }
                 cell.request_probe();
                 None
             } else {
+                if proven.is_some() && !skip_counted {
+                    skip_counted = true;
+                    cluster.reads.probes_skipped.fetch_add(1, relaxed());
+                }
                 let own = (level != ConsistencyLevel::Eventual)
                     .then_some(self.last_commit.as_ref())
                     .flatten();
-                let required = [own, need.min_gtid.as_ref(), probe];
+                let required = [own, need.min_gtid.as_ref(), position];
                 Some(choose_read(
                     cluster,
                     &view,
@@ -191,8 +209,17 @@ impl<N: Net> Session<'_, N> {
                 wait_start = Some(now);
             }
             let epoch = view.epoch;
+            let unproven = global && position.is_none();
             drop(view);
-            with_timeout(&self.ctx.net, deadline - now, cell.changed(epoch)).await;
+            let changed = cell.changed(epoch);
+            if unproven {
+                // A commit through this shard may prove the position before the probe answers.
+                let watermark = &self.ctx.commit_watermark;
+                let proven = watermark.advanced(watermark.generation());
+                with_timeout(&self.ctx.net, deadline - now, or(changed, proven)).await;
+            } else {
+                with_timeout(&self.ctx.net, deadline - now, changed).await;
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! read chooser, the identity sluice shows clients, the listener's consistency level and auth
 //! plugin, the shutdown signal). Built once per listener and shard, shared through `Rc`.
 
+use super::commit_watermark::CommitWatermark;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -48,6 +49,8 @@ pub struct ShardShared<N: Net> {
     pub classifier: ClassifierConfig,
     /// How long a read waits for a replica to catch up, and the lag that excludes one.
     pub reads: ConsistencyConfig,
+    /// The primary position this shard's newest commit proves, for `global` reads.
+    pub commit_watermark: CommitWatermark,
     identity: RefCell<ServerIdentity>,
     next_id: Cell<u32>,
 }
@@ -71,6 +74,7 @@ impl<N: Net> ShardShared<N> {
             shutdown,
             classifier: ClassifierConfig::default(),
             reads: ConsistencyConfig::default(),
+            commit_watermark: CommitWatermark::default(),
             identity: RefCell::new(identity),
             next_id: Cell::new(0),
         }

@@ -275,7 +275,7 @@ impl<N: Net> Session<'_, N> {
         effects: Effects,
     ) -> Result<bool, SessionError> {
         let read = matches!(plan.target, Target::Read(_));
-        let arrival = std::time::Instant::now();
+        let arrival = self.command_arrival;
         // Set by `query` for this statement only (hints); other commands use the session's level.
         let need = std::mem::take(&mut self.read_need);
         let mut excluded = 0u64;

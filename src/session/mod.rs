@@ -6,6 +6,7 @@
 //! (the `wire` relay does the walking).
 
 mod admin;
+mod commit_watermark;
 mod consistency;
 mod context;
 mod error;

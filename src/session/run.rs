@@ -7,6 +7,7 @@
 use crate::protocol::session_state::ReportedVariable;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Instant;
 
 use tracing::debug;
 
@@ -52,6 +53,8 @@ pub(super) struct Session<'c, N: Net> {
     pub last_commit: Option<GtidSet>,
     /// The primary reported a commit whose GTID could not be read: reads go to the primary.
     pub last_commit_unknown: bool,
+    /// When the command being served arrived (its header was read).
+    pub command_arrival: Instant,
     /// What the statement being served asks of a read (hints).
     pub read_need: ReadNeed,
     /// The system variables the last reply reported changed (`(name, value)`).
@@ -111,6 +114,7 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
         consistency: ctx.consistency,
         last_commit: None,
         last_commit_unknown: false,
+        command_arrival: Instant::now(),
         read_need: ReadNeed::default(),
         reported_variables: Vec::new(),
         packet: Vec::new(),
@@ -197,6 +201,7 @@ impl<N: Net> Session<'_, N> {
             let Some(header) = header else {
                 return Err(SessionError::ShuttingDown);
             };
+            self.command_arrival = Instant::now();
             let header = match header {
                 Ok(h) => h,
                 Err(WireError::Closed) => return Ok(()),
