@@ -143,28 +143,41 @@ impl<N: Net> Monitor<'_, N> {
             let logged_in = connected.wait();
             let now = Instant::now();
             let full = self.full_due(last_full).map_or(true, |due| now >= due);
-            if full {
-                // Taken before the primary's query is sent: that query answers this request.
-                cell.take_probe_request();
-            }
-            // While reads wait, fast rounds poll the primary (the probe) and the replicas whose
-            // binlog is not followed; a followed replica is polled when it applies something
-            // (its pushes), and by every round at least every SWEEP_EVERY. That keeps the
-            // servers and this core from being polled flat out while every read waits.
             let fast = cell.waiting_count() > 0 || cell.probe_requested();
+            // Taken before the primary's query is sent: that query answers this request.
+            let probe = full && cell.take_probe_request();
+            // While reads wait, fast rounds poll the primary only for a probe (`global` reads)
+            // and the replicas whose binlog is not followed; a followed replica is polled when
+            // it applies something (its pushes). Every backend is polled at least every
+            // SWEEP_EVERY (lag, a push whose confirmation was given up, a quiet follower). That
+            // keeps the servers and this core from being polled flat out while reads wait.
             let sweep = last_sweep.map_or(true, |at: Instant| now >= at + SWEEP_EVERY);
             let selected: Vec<bool> = (0..self.links.len())
                 .map(|i| {
                     let in_round = full
                         && (!fast
                             || sweep
-                            || i == PRIMARY
-                            || self.pushes.status(i) != PushStatus::On);
+                            || if i == PRIMARY {
+                                probe
+                            } else {
+                                self.pushes.status(i) != PushStatus::On
+                            });
                     self.pushes.take_due(i, now) || in_round
                 })
                 .collect();
             if full && (!fast || sweep) {
                 last_sweep = Some(now);
+            }
+            if !selected.contains(&true) {
+                // A fast round with nothing to poll: no new view to publish (publishing would
+                // wake every waiting read for nothing).
+                if full {
+                    last_full = Some((now, true));
+                }
+                if self.pause(last_full, logged_in).await {
+                    last_full = None;
+                }
+                continue;
             }
             let before: Vec<Option<GtidSet>> = (0..self.links.len())
                 .map(|i| {
