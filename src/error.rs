@@ -84,6 +84,8 @@ pub mod codes {
     /// server into "malformed packet", so the client-range CR_CONN_HOST_ERROR cannot be used.
     pub const BACKEND_UNREACHABLE: u16 = 1429;
     /// ER_NET_READ_ERROR, SQLSTATE 08S01: the backend went away during a command.
+    /// ER_MAX_PREPARED_STMT_COUNT_REACHED: the server holds `max_prepared_stmt_count` statements.
+    pub const MAX_PREPARED_STMT_COUNT_REACHED: u16 = 1461;
     pub const BACKEND_LOST: u16 = 1158;
     /// ER_CON_COUNT_ERROR, SQLSTATE 08004.
     pub const TOO_MANY_CONNECTIONS: u16 = 1040;

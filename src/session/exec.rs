@@ -222,7 +222,7 @@ impl<N: Net> Session<'_, N> {
             };
             let backend = match conn.state.prepared.get(&sql).copied() {
                 Some(b) => b,
-                None => match prepare_on(&mut conn, &sql).await {
+                None => match prepare_on(&mut conn, &sql, !self.state.pins.pinned()).await {
                     Ok(b) => b,
                     Err(err) => {
                         self.discard_command(header, true).await?;
@@ -786,9 +786,11 @@ impl<N: Net> Session<'_, N> {
             return Err(Failure::Told);
         };
         let sql = stmt.sql.clone();
+        // A pinned session may have cursors open on this connection's other statements.
+        let may_evict = !self.state.pins.pinned();
         let backend = match conn.state.prepared.get(&sql) {
             Some(b) => *b,
-            None => match prepare_on(conn, &sql).await {
+            None => match prepare_on(conn, &sql, may_evict).await {
                 Ok(b) => b,
                 Err(e) => {
                     let seq = self.packet.get(3).copied().unwrap_or(0).wrapping_add(1);
@@ -1005,19 +1007,50 @@ async fn close_on<S: crate::net::Stream>(
 }
 
 /// Prepares `sql` on `conn` (sluice's own command; the reply is not relayed).
+///
+/// When the server is at `max_prepared_stmt_count` (a limit over all its connections, which
+/// sluice's per-connection caches add up to), the statements this connection keeps prepared are
+/// closed and the prepare tried once more, if `may_evict` (nothing of the session's depends on
+/// them: no cursor is open).
 async fn prepare_on<S: crate::net::Stream>(
+    conn: &mut PooledConn<S>,
+    sql: &Rc<[u8]>,
+    may_evict: bool,
+) -> Result<BackendStmt, MysqlError> {
+    match prepare_once(conn, sql).await {
+        Err(e) if e.code == codes::MAX_PREPARED_STMT_COUNT_REACHED && may_evict => {
+            let cached = conn.state.forget_prepared();
+            if cached.is_empty() {
+                return Err(e);
+            }
+            tracing::info!(
+                closed = cached.len(),
+                "backend at max_prepared_stmt_count: closing this connection's cached statements"
+            );
+            close_on(conn, &cached)
+                .await
+                .map_err(|_| lost_while_preparing())?;
+            prepare_once(conn, sql).await
+        }
+        other => other,
+    }
+}
+
+fn lost_while_preparing() -> MysqlError {
+    MysqlError::new(
+        codes::BACKEND_LOST,
+        "08S01",
+        "Lost connection to MySQL server during query (while preparing a statement)",
+    )
+}
+
+async fn prepare_once<S: crate::net::Stream>(
     conn: &mut PooledConn<S>,
     sql: &Rc<[u8]>,
 ) -> Result<BackendStmt, MysqlError> {
     let mut out = Vec::with_capacity(sql.len() + 5);
     crate::protocol::packet::write_packet(&mut out, 0, &[&[com::STMT_PREPARE][..], sql].concat());
-    let lost = |_| {
-        MysqlError::new(
-            codes::BACKEND_LOST,
-            "08S01",
-            "Lost connection to MySQL server during query (while preparing a statement)",
-        )
-    };
+    let lost = |_| lost_while_preparing();
     conn.conn.conn.write_all(&out).await.map_err(lost)?;
     let mut tracker = ReplyTracker::new(ReplyKind::Prepare, conn.conn.capabilities);
     let (outcome, err) = drain_reply(&mut conn.conn.conn, &mut tracker)
