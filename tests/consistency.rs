@@ -286,6 +286,47 @@ fn global_reads_are_proven_by_commits_through_sluice() {
 }
 
 #[test]
+fn hints_in_prepared_statements_apply_to_every_execution() {
+    each_flavor("cs_prepared_hints", |ctx| {
+        let (_sluice, mut conn, t) = with_table(ctx);
+        let _lag = both_stopped(ctx.flavor);
+        let eventual = conn
+            .prep(format!(
+                "/* sluice: consistency=eventual */ SELECT v, @@port FROM {t} WHERE id = ?"
+            ))
+            .expect("prepare with a consistency hint");
+        let plain = conn
+            .prep(format!("SELECT v, @@port FROM {t} WHERE id = ?"))
+            .expect("prepare without a hint");
+        for i in 1..=3_i64 {
+            exec(&mut conn, &format!("UPDATE {t} SET v = {i} WHERE id = 1"));
+            // The session level: this session's write is seen (on the primary, replicas stopped).
+            let (v, port): (i64, u16) = conn
+                .exec_first(&plain, (1,))
+                .expect("execute")
+                .expect("a row");
+            assert_eq!((v, port), (i, ctx.flavor.primary_port()));
+            // The statement's own hint: eventual, so a stopped replica answers, stale.
+            let (v, port): (i64, u16) = conn
+                .exec_first(&eventual, (1,))
+                .expect("execute")
+                .expect("a row");
+            assert_ne!(
+                port,
+                ctx.flavor.primary_port(),
+                "eventual read on the primary"
+            );
+            assert_eq!(v, 0, "a stopped replica's value");
+        }
+        let err = server_error(
+            conn.prep("/* sluice: min_gtid=not-a-gtid */ SELECT 1"),
+            "bad min_gtid in a prepared statement",
+        );
+        assert_eq!(err.code, 1772, "{err:?}");
+    });
+}
+
+#[test]
 fn last_gtid_crosses_sessions_with_min_gtid() {
     each_flavor("cs_min_gtid", |ctx| {
         let (sluice, mut writer, t) = with_table(ctx);

@@ -596,6 +596,11 @@ impl<N: Net> Session<'_, N> {
         let c = classify(&sql, &self.ctx.classifier);
         let has_effects = !c.pins.is_empty() || !c.session.is_empty() || c.multi_statement;
         let (hint, same_connection) = (c.hints.route, !c.same_connection.is_empty());
+        // A consistency or min_gtid hint in the prepared text applies to every execution.
+        let need = match ReadNeed::of(&c.hints, self.primary_flavor()) {
+            Ok(need) => need,
+            Err(err) => return self.client_error(reply_seq, err).await,
+        };
         let keep = c.calc_found_rows || keeps_connection(c.primary_reason());
         let route = if c.route == Route::Sluice {
             Route::Primary(PrimaryReason::Unknown)
@@ -666,6 +671,7 @@ impl<N: Net> Session<'_, N> {
                         sql,
                         route,
                         hint,
+                        need,
                         same_connection,
                         keep,
                         has_effects,
@@ -724,6 +730,7 @@ impl<N: Net> Session<'_, N> {
         };
         remember_types(stmt, body);
         let cursor = flags & CURSOR_TYPE_READ_ONLY != 0;
+        self.read_need = stmt.need.clone();
         let (route, hint, same_connection, keep, has_effects, long_data) = (
             stmt.route,
             stmt.hint,

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::consistency::ReadNeed;
 use crate::classify::{Route, RouteHint};
 use crate::protocol::packet::{write_packet, HEADER_LEN, MAX_PAYLOAD};
 
@@ -21,6 +22,8 @@ pub struct ClientStmt {
     pub route: Route,
     /// A `/* sluice: … */` routing hint in its text.
     pub hint: Option<RouteHint>,
+    /// The consistency level and `min_gtid` its hints ask of every execution.
+    pub need: ReadNeed,
     /// It must follow the previous statement's connection (`LAST_INSERT_ID()`, ...).
     pub same_connection: bool,
     /// The next statement may need the connection it ran on (a write, `SQL_CALC_FOUND_ROWS`).
