@@ -197,6 +197,7 @@ mod tests {
             sql: Rc::from(&b"SELECT ?"[..]),
             route: Route::Primary(PrimaryReason::Write),
             hint: None,
+            need: ReadNeed::default(),
             same_connection: false,
             keep: false,
             has_effects: false,
