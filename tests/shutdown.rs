@@ -97,28 +97,38 @@ fn restart_binds_the_port_while_closed_connections_wait_out_time_wait() {
                 thread::sleep(Duration::from_millis(20));
             }
         };
+        // The first connections after a start may race the listener setup under heavy load.
+        let connect = |what: &str| {
+            let mut last = None;
+            for _ in 0..10 {
+                match mysql::Conn::new(common::client_opts(port)) {
+                    Ok(conn) => return conn,
+                    Err(err) => last = Some(err),
+                }
+                thread::sleep(Duration::from_millis(200));
+            }
+            panic!("{what}: {last:?}")
+        };
         let first = spawn();
         wait_accepting();
         for _ in 0..3 {
-            let mut conn = mysql::Conn::new(common::client_opts(port)).expect("connect");
+            let mut conn = connect("connect to the first sluice");
             let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
             assert_eq!(one, Some(1));
         }
-        assert!(first.stop().success());
+        let status = first.stop();
+        assert!(status.success(), "the first sluice exited with {status}");
         let second = spawn();
         wait_accepting();
-        // The first connections after the start may race the listener setup under heavy load.
-        let mut conn = (0..10)
-            .find_map(|_| {
-                mysql::Conn::new(common::client_opts(port))
-                    .map_err(|_| thread::sleep(Duration::from_millis(200)))
-                    .ok()
-            })
-            .expect("connect again");
+        let mut conn = connect("connect to the restarted sluice");
         let one: Option<i64> = conn.query_first("SELECT 1").expect("select");
         assert_eq!(one, Some(1));
         drop(conn);
-        assert!(second.stop().success());
+        let status = second.stop();
+        assert!(
+            status.success(),
+            "the restarted sluice exited with {status}"
+        );
         let _ = std::fs::remove_file(&config);
     });
 }
