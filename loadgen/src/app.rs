@@ -1,7 +1,8 @@
-//! One invocation of loadgen from start to end: open a control connection (which is where an
-//! unreachable server, a refused login or a missing database is reported), prepare what is
-//! missing, check the tables, run the workload, clean up the checker's rows, print the report and
-//! choose the exit code.
+//! One invocation of loadgen from start to end, on the main thread's executor: open a control
+//! connection (which is where an unreachable server, a refused login or a missing database is
+//! reported), prepare what is missing, check the tables, run the workload (the runner blocks this
+//! thread while the worker threads run; the control connection idles meanwhile), clean up the
+//! checker's rows, print the report and choose the exit code.
 //!
 //! It must not hold workload, timing or formatting logic of its own; it only wires the modules.
 
@@ -11,7 +12,7 @@ use crate::check::global::{seed_rows, writers, GlobalCheck, Published};
 use crate::check::session::SessionCheck;
 use crate::check::{delete_rows, RunRows, CREATE_TABLE};
 use crate::cli::{Action, CheckKind};
-use crate::client::mysql_sync::MysqlSync;
+use crate::client::wire::Wire;
 use crate::client::{Client, ClientError};
 use crate::error::{LoadgenError, EXIT_TOO_STALE};
 use crate::report::{json, text, CheckInfo, Report, RunInfo};
@@ -22,25 +23,29 @@ use crate::workload::oltp::{Oltp, OltpKind};
 use crate::workload::prepare::{prepare_tables, table_exists, table_name, TableOutcome};
 
 /// Runs what `settings` asks for and returns the exit code.
-pub fn run(settings: &Settings) -> Result<u8, LoadgenError> {
+pub async fn run(settings: &Settings) -> Result<u8, LoadgenError> {
     let opts = &settings.opts;
-    let mut control = MysqlSync::connect(opts).map_err(|err| LoadgenError::connect(opts, err))?;
+    let mut control = Wire::connect(opts)
+        .await
+        .map_err(|err| LoadgenError::connect(opts, err))?;
     let seed = Rng::seed_from_clock();
     if settings.prepare {
-        prepare(settings, &mut control, seed)?;
+        prepare(settings, &mut control, seed).await?;
         if settings.action == Action::Prepare {
             return Ok(0);
         }
     }
     let outcome = match settings.oltp() {
-        Some(kind) => run_oltp(settings, &mut control, kind, seed)?,
-        None => run_check(settings, &mut control, seed)?,
+        Some(kind) => run_oltp(settings, &mut control, kind, seed).await?,
+        None => run_check(settings, &mut control, seed).await?,
     };
+    control.close().await;
     let report = Report {
         run: RunInfo {
             workload: settings.workload.name(),
             protocol: opts.protocol.name(),
             connections: settings.plan.connections,
+            threads: settings.plan.threads,
             rate: settings.plan.rate,
             warmup: settings.plan.warmup,
         },
@@ -65,22 +70,23 @@ pub fn run(settings: &Settings) -> Result<u8, LoadgenError> {
     })
 }
 
-fn prepare(settings: &Settings, control: &mut MysqlSync, seed: u64) -> Result<(), LoadgenError> {
+async fn prepare(settings: &Settings, control: &mut Wire, seed: u64) -> Result<(), LoadgenError> {
     if settings.oltp().is_none() {
         control
             .query(CREATE_TABLE)
+            .await
             .map_err(LoadgenError::setup("creating table sluice_check"))?;
         eprintln!("sluice_check: ready");
         return Ok(());
     }
-    let log = |line: &str| eprintln!("{line}");
-    let outcomes = prepare_tables::<MysqlSync>(
+    let outcomes = prepare_tables::<Wire>(
         &settings.opts,
         settings.shape,
         settings.plan.connections,
         seed,
-        &log,
+        |line| eprintln!("{line}"),
     )
+    .await
     .map_err(LoadgenError::setup("preparing the sbtest tables"))?;
     if settings.json && settings.action == Action::Prepare {
         let (mut created, mut existed) = (Vec::new(), Vec::new());
@@ -98,15 +104,16 @@ fn prepare(settings: &Settings, control: &mut MysqlSync, seed: u64) -> Result<()
     Ok(())
 }
 
-fn run_oltp(
+async fn run_oltp(
     settings: &Settings,
-    control: &mut MysqlSync,
+    control: &mut Wire,
     kind: OltpKind,
     seed: u64,
 ) -> Result<Outcome, LoadgenError> {
     for t in 1..=settings.shape.tables {
         let table = table_name(t);
         let exists = table_exists(control, &table)
+            .await
             .map_err(LoadgenError::setup(format!("looking for table {table}")))?;
         if !exists {
             return Err(LoadgenError::MissingTable {
@@ -119,7 +126,7 @@ fn run_oltp(
     let workloads = (0..settings.plan.connections)
         .map(|_| Oltp::new(kind, settings.shape, seeds.next_u64()))
         .collect();
-    runner::run::<MysqlSync, _>(&settings.opts, &settings.plan, workloads)
+    runner::run::<Wire, _>(&settings.opts, &settings.plan, workloads)
         .map_err(|err| start_error(settings, err))
 }
 
@@ -127,16 +134,20 @@ fn start_error(settings: &Settings, err: StartError) -> LoadgenError {
     match err {
         StartError::Connect(err) => LoadgenError::connect(&settings.opts, err),
         StartError::Prepare(err) => LoadgenError::setup("preparing the workload's statements")(err),
+        err @ (StartError::Runtime(_) | StartError::Stopped) => {
+            LoadgenError::Runtime(err.to_string())
+        }
     }
 }
 
-fn run_check(
+async fn run_check(
     settings: &Settings,
-    control: &mut MysqlSync,
+    control: &mut Wire,
     seed: u64,
 ) -> Result<Outcome, LoadgenError> {
     control
         .query(CREATE_TABLE)
+        .await
         .map_err(LoadgenError::setup("creating table sluice_check"))?;
     let rows = RunRows::from_run_id(seed);
     let connections = settings.plan.connections;
@@ -145,19 +156,20 @@ fn run_check(
             let workloads = (0..connections)
                 .map(|i| SessionCheck::new(rows.id(i)))
                 .collect();
-            runner::run::<MysqlSync, _>(&settings.opts, &settings.plan, workloads)
+            runner::run::<Wire, _>(&settings.opts, &settings.plan, workloads)
         }
         CheckKind::Global => {
             let published = Arc::new(Published::new(writers(connections)));
             seed_rows(control, rows, published.rows())
+                .await
                 .map_err(LoadgenError::setup("writing the shared sluice_check rows"))?;
             let workloads = (0..connections)
                 .map(|i| GlobalCheck::new(i, rows, published.clone()))
                 .collect();
-            runner::run::<MysqlSync, _>(&settings.opts, &settings.plan, workloads)
+            runner::run::<Wire, _>(&settings.opts, &settings.plan, workloads)
         }
     };
-    if let Err(err) = clean_up(settings, control, rows) {
+    if let Err(err) = clean_up(settings, control, rows).await {
         eprintln!(
             "loadgen: warning: could not delete this run's sluice_check rows (ids {}..={}): {err}",
             rows.first(),
@@ -168,14 +180,17 @@ fn run_check(
 }
 
 /// Deletes the run's rows, on a new connection if the control connection is gone.
-fn clean_up(
+async fn clean_up(
     settings: &Settings,
-    control: &mut MysqlSync,
+    control: &mut Wire,
     rows: RunRows,
 ) -> Result<(), ClientError> {
-    match delete_rows(control, rows) {
+    match delete_rows(control, rows).await {
         Err(err) if err.connection_lost() => {
-            delete_rows(&mut MysqlSync::connect(&settings.opts)?, rows)
+            let mut fresh = Wire::connect(&settings.opts).await?;
+            let deleted = delete_rows(&mut fresh, rows).await;
+            fresh.close().await;
+            deleted
         }
         other => other,
     }

@@ -37,9 +37,16 @@ pub struct Args {
     /// What to run.
     #[arg(long, value_enum, default_value_t = WorkloadKind::PointSelect)]
     pub workload: WorkloadKind,
-    /// Client connections, one thread each.
+    /// Client connections (tasks on the worker threads).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub connections: u32,
+    /// Worker threads, each an io_uring executor running its share of the connections. Default:
+    /// one per CPU (or per --cpus entry), at most one per connection.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub threads: Option<u32>,
+    /// Pin the worker threads to these CPUs, in turn: `0,2`, `1-3`, `0,4-7`. Default: unpinned.
+    #[arg(long, value_parser = parse_cpus)]
+    pub cpus: Option<CpuList>,
     /// How long to measure (after the warmup): 30s, 2m, 500ms. Default 10s, or no limit with --reads.
     #[arg(long, value_parser = crate::duration::parse)]
     pub duration: Option<Duration>,
@@ -86,6 +93,29 @@ pub struct Args {
     /// read-after-write: stop after this many checked reads.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub reads: Option<u64>,
+}
+
+/// A list of CPU ids, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuList(pub Vec<usize>);
+
+/// Parses `0,2-3` into `[0, 2, 3]`.
+fn parse_cpus(text: &str) -> Result<CpuList, String> {
+    let mut cpus = Vec::new();
+    for part in text.split(',') {
+        let bad = || format!("`{part}` is not a CPU id or range (like 0,2-3)");
+        let (first, last) = match part.trim().split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (part.trim(), part.trim()),
+        };
+        let first: usize = first.parse().map_err(|_| bad())?;
+        let last: usize = last.parse().map_err(|_| bad())?;
+        if last < first || last - first >= 4096 {
+            return Err(bad());
+        }
+        cpus.extend(first..=last);
+    }
+    Ok(CpuList(cpus))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -178,6 +208,19 @@ mod tests {
         let prepare =
             Args::try_parse_from(["loadgen", "--tables", "2", "prepare"]).expect("parses");
         assert_eq!(prepare.action, Action::Prepare);
+    }
+
+    #[test]
+    fn cpu_lists() {
+        assert_eq!(parse_cpus("0,2-3"), Ok(CpuList(vec![0, 2, 3])));
+        assert_eq!(parse_cpus("5"), Ok(CpuList(vec![5])));
+        assert!(parse_cpus("3-1").is_err());
+        assert!(parse_cpus("a").is_err());
+        assert!(parse_cpus("").is_err());
+        let args =
+            Args::try_parse_from(["loadgen", "--threads", "2", "--cpus", "0-1"]).expect("parses");
+        assert_eq!(args.threads, Some(2));
+        assert_eq!(args.cpus, Some(CpuList(vec![0, 1])));
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub enum LoadgenError {
         what: String,
         source: Box<ClientError>,
     },
+    /// An executor thread could not be started or failed.
+    #[error("{0}")]
+    Runtime(String),
 }
 
 impl LoadgenError {

@@ -1,6 +1,6 @@
-//! loadgen's entry point: parse the command line, run, print a failure as one line on stderr and
-//! exit with its code (0 ok, 1 error, 2 invalid options, 3 too many stale reads). It holds no
-//! logic of its own.
+//! loadgen's entry point: parse the command line, run (on an executor on the main thread, which
+//! carries the control connection), print a failure as one line on stderr and exit with its code
+//! (0 ok, 1 error, 2 invalid options, 3 too many stale reads). It holds no logic of its own.
 
 mod app;
 mod check;
@@ -12,6 +12,7 @@ mod error;
 mod report;
 mod rng;
 mod runner;
+mod runtime;
 mod settings;
 mod stats;
 mod workload;
@@ -22,7 +23,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    match settings::Settings::from_args(&args).and_then(|settings| app::run(&settings)) {
+    let result = settings::Settings::from_args(&args).and_then(|settings| {
+        runtime::block_on("loadgen-main", app::run(&settings))
+            .map_err(|err| error::LoadgenError::Runtime(err.to_string()))?
+    });
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("loadgen: {err}");

@@ -53,6 +53,13 @@ impl Settings {
         if checker && connections as i64 > IDS_PER_RUN {
             return usage("read-after-write supports at most 65536 connections");
         }
+        let cpus = args.cpus.as_ref().map(|list| list.0.clone());
+        let threads = match (args.threads, &cpus) {
+            (Some(threads), _) => threads as usize,
+            (None, Some(cpus)) => cpus.len(),
+            (None, None) => std::thread::available_parallelism().map_or(1, usize::from),
+        }
+        .min(connections);
         let duration = match (args.duration, args.reads) {
             (Some(duration), _) => Some(duration),
             (None, Some(_)) => None,
@@ -73,6 +80,8 @@ impl Settings {
             },
             plan: Plan {
                 connections,
+                threads,
+                cpus,
                 warmup: args.warmup,
                 duration,
                 reads: args.reads,
@@ -123,6 +132,20 @@ mod tests {
         assert_eq!(reads.plan.duration, None);
         assert_eq!(reads.plan.reads, Some(100));
         assert!(reads.plan.show_stale);
+    }
+
+    #[test]
+    fn threads_default_to_the_cpus_and_never_exceed_the_connections() {
+        let one = settings(&[]).expect("valid");
+        assert_eq!(one.plan.threads, 1, "one connection, one thread");
+        let listed = settings(&["--connections", "8", "--cpus", "0,1,1"]).expect("valid");
+        assert_eq!(listed.plan.threads, 3);
+        assert_eq!(listed.plan.cpus, Some(vec![0, 1, 1]));
+        let many = settings(&["--connections", "3", "--threads", "16"]).expect("valid");
+        assert_eq!(many.plan.threads, 3);
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let default = settings(&["--connections", "65536"]).expect("valid");
+        assert_eq!(default.plan.threads, cpus);
     }
 
     #[test]

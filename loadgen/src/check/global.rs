@@ -39,14 +39,16 @@ impl Published {
 }
 
 /// Writes value 0 to every shared row, before any reader starts.
-pub fn seed_rows<C: Client>(
+pub async fn seed_rows<C: Client>(
     client: &mut C,
     rows: RunRows,
     count: usize,
 ) -> Result<(), ClientError> {
-    let insert = client.prepare(INSERT)?;
+    let insert = client.prepare(INSERT).await?;
     for row in 0..count {
-        client.exec(&insert, &[Param::Int(rows.id(row)), Param::Int(0)])?;
+        client
+            .exec(&insert, &[Param::Int(rows.id(row)), Param::Int(0)])
+            .await?;
     }
     Ok(())
 }
@@ -95,14 +97,14 @@ pub enum GlobalStmt<S> {
 impl<C: Client> Workload<C> for GlobalCheck {
     type Stmts = GlobalStmt<C::Stmt>;
 
-    fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
+    async fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
         Ok(match self.role {
-            Role::Writer { .. } => GlobalStmt::Update(client.prepare(UPDATE)?),
-            Role::Reader { .. } => GlobalStmt::Select(client.prepare(SELECT)?),
+            Role::Writer { .. } => GlobalStmt::Update(client.prepare(UPDATE).await?),
+            Role::Reader { .. } => GlobalStmt::Select(client.prepare(SELECT).await?),
         })
     }
 
-    fn event(
+    async fn event(
         &mut self,
         client: &mut C,
         stmts: &Self::Stmts,
@@ -113,7 +115,9 @@ impl<C: Client> Workload<C> for GlobalCheck {
                 let next = *written + 1;
                 let started = Instant::now();
                 let id = self.rows.id(*row);
-                client.exec(update, &[Param::Int(next), Param::Int(id)])?;
+                client
+                    .exec(update, &[Param::Int(next), Param::Int(id)])
+                    .await?;
                 seen.write_us = Some(started.elapsed().as_micros() as u64);
                 *written = next;
                 self.published.values[*row].store(next, Ordering::Release);
@@ -122,7 +126,7 @@ impl<C: Client> Workload<C> for GlobalCheck {
                 let row = *next;
                 *next = (row + 1) % self.published.rows();
                 let expected = self.published.values[row].load(Ordering::Acquire);
-                seen.read = Some(checked_read(client, select, self.rows.id(row), expected)?);
+                seen.read = Some(checked_read(client, select, self.rows.id(row), expected).await?);
             }
             _ => {
                 return Err(ClientError::Other(
@@ -139,9 +143,14 @@ mod tests {
     use super::*;
     use crate::client::fake::{FakeClient, FakeServer};
     use crate::client::{ConnectOpts, Protocol};
+    use futures_lite::future::block_on;
 
     fn connect(port: u16) -> FakeClient {
-        FakeClient::connect(&ConnectOpts::fake(port, Protocol::Text)).expect("fake connects")
+        block_on(FakeClient::connect(&ConnectOpts::fake(
+            port,
+            Protocol::Text,
+        )))
+        .expect("fake connects")
     }
 
     #[test]
@@ -168,21 +177,21 @@ mod tests {
         let rows = RunRows::from_run_id(2);
         let published = Arc::new(Published::new(1));
         let mut setup = connect(40_300);
-        seed_rows(&mut setup, rows, 1).expect("seed");
+        block_on(seed_rows(&mut setup, rows, 1)).expect("seed");
 
         let mut writer = GlobalCheck::new(0, rows, published.clone());
         let mut reader = GlobalCheck::new(1, rows, published.clone());
         let (mut wc, mut rc) = (connect(40_300), connect(40_300));
-        let ws = writer.prepare(&mut wc).expect("prepare writer");
-        let rs = reader.prepare(&mut rc).expect("prepare reader");
+        let ws = block_on(writer.prepare(&mut wc)).expect("prepare writer");
+        let rs = block_on(reader.prepare(&mut rc)).expect("prepare reader");
 
         let mut verdicts = Vec::new();
         for _ in 0..3 {
             let mut seen = Observation::default();
-            writer.event(&mut wc, &ws, &mut seen).expect("write");
+            block_on(writer.event(&mut wc, &ws, &mut seen)).expect("write");
             assert!(seen.read.is_none() && seen.write_us.is_some());
             let mut seen = Observation::default();
-            reader.event(&mut rc, &rs, &mut seen).expect("read");
+            block_on(reader.event(&mut rc, &rs, &mut seen)).expect("read");
             let read = seen.read.expect("a checked read");
             verdicts.push((read.expected, read.got, read.stale()));
         }

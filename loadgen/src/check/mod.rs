@@ -57,17 +57,19 @@ impl RunRows {
 }
 
 /// Deletes every row of the run.
-pub fn delete_rows<C: Client>(client: &mut C, rows: RunRows) -> Result<(), ClientError> {
-    client.query(&format!(
-        "DELETE FROM sluice_check WHERE id BETWEEN {} AND {}",
-        rows.first(),
-        rows.last()
-    ))
+pub async fn delete_rows<C: Client>(client: &mut C, rows: RunRows) -> Result<(), ClientError> {
+    client
+        .query(&format!(
+            "DELETE FROM sluice_check WHERE id BETWEEN {} AND {}",
+            rows.first(),
+            rows.last()
+        ))
+        .await
 }
 
 /// Reads row `row` with `select` ([`SELECT`]) and returns what it saw, timed; `expected` is the
 /// smallest value a fresh read may return.
-pub fn checked_read<C: Client>(
+pub async fn checked_read<C: Client>(
     client: &mut C,
     select: &C::Stmt,
     row: i64,
@@ -75,7 +77,9 @@ pub fn checked_read<C: Client>(
 ) -> Result<CheckedRead, ClientError> {
     let mut out = [0; 2];
     let started = Instant::now();
-    let found = client.exec_row(select, &[Param::Int(row)], &mut out)?;
+    let found = client
+        .exec_row(select, &[Param::Int(row)], &mut out)
+        .await?;
     let latency_us = started.elapsed().as_micros() as u64;
     let port = if found {
         u16::try_from(out[1])

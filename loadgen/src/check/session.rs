@@ -32,15 +32,15 @@ pub struct SessionStmts<S> {
 impl<C: Client> Workload<C> for SessionCheck {
     type Stmts = SessionStmts<C::Stmt>;
 
-    fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
+    async fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
         Ok(SessionStmts {
-            insert: client.prepare(INSERT)?,
-            update: client.prepare(UPDATE)?,
-            select: client.prepare(SELECT)?,
+            insert: client.prepare(INSERT).await?,
+            update: client.prepare(UPDATE).await?,
+            select: client.prepare(SELECT).await?,
         })
     }
 
-    fn event(
+    async fn event(
         &mut self,
         client: &mut C,
         stmts: &Self::Stmts,
@@ -49,13 +49,17 @@ impl<C: Client> Workload<C> for SessionCheck {
         let next = self.written + 1;
         let started = Instant::now();
         if self.written == 0 {
-            client.exec(&stmts.insert, &[Param::Int(self.row), Param::Int(next)])?;
+            client
+                .exec(&stmts.insert, &[Param::Int(self.row), Param::Int(next)])
+                .await?;
         } else {
-            client.exec(&stmts.update, &[Param::Int(next), Param::Int(self.row)])?;
+            client
+                .exec(&stmts.update, &[Param::Int(next), Param::Int(self.row)])
+                .await?;
         }
         self.written = next;
         seen.write_us = Some(started.elapsed().as_micros() as u64);
-        seen.read = Some(checked_read(client, &stmts.select, self.row, next)?);
+        seen.read = Some(checked_read(client, &stmts.select, self.row, next).await?);
         Ok(())
     }
 }
@@ -65,9 +69,14 @@ mod tests {
     use super::*;
     use crate::client::fake::{FakeClient, FakeServer};
     use crate::client::{ConnectOpts, Protocol};
+    use futures_lite::future::block_on;
 
     fn connect(port: u16) -> FakeClient {
-        FakeClient::connect(&ConnectOpts::fake(port, Protocol::Prepared)).expect("fake connects")
+        block_on(FakeClient::connect(&ConnectOpts::fake(
+            port,
+            Protocol::Prepared,
+        )))
+        .expect("fake connects")
     }
 
     #[test]
@@ -75,10 +84,10 @@ mod tests {
         let server = FakeServer::register(40_200, 0);
         let mut client = connect(40_200);
         let mut check = SessionCheck::new(77);
-        let stmts = check.prepare(&mut client).expect("prepare");
+        let stmts = block_on(check.prepare(&mut client)).expect("prepare");
         for expected in 1..=3 {
             let mut seen = Observation::default();
-            check.event(&mut client, &stmts, &mut seen).expect("event");
+            block_on(check.event(&mut client, &stmts, &mut seen)).expect("event");
             let read = seen.read.expect("a checked read");
             assert_eq!(
                 (read.expected, read.got, read.port),
@@ -96,11 +105,11 @@ mod tests {
         FakeServer::register(40_201, 2);
         let mut client = connect(40_201);
         let mut check = SessionCheck::new(5);
-        let stmts = check.prepare(&mut client).expect("prepare");
+        let stmts = block_on(check.prepare(&mut client)).expect("prepare");
         let mut stale = Vec::new();
         for _ in 0..4 {
             let mut seen = Observation::default();
-            check.event(&mut client, &stmts, &mut seen).expect("event");
+            block_on(check.event(&mut client, &stmts, &mut seen)).expect("event");
             let read = seen.read.expect("a checked read");
             stale.push((read.stale(), read.got));
         }

@@ -4,7 +4,9 @@
 //! row's previous value, as a lagging replica would, and reports `port` as `@@port`.
 //!
 //! It understands only the statements the checker sends on `sluice_check` (told apart by their
-//! first words) and answers anything else with an empty success. It must never be compiled outside tests.
+//! first words) and answers anything else with an empty success. Its futures never wait, so tests
+//! can run them with `futures_lite::future::block_on` or on the runner's executors. It must never be
+//! compiled outside tests.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,7 +88,7 @@ pub struct FakeClient {
 impl Client for FakeClient {
     type Stmt = FakeStmt;
 
-    fn connect(opts: &ConnectOpts) -> Result<Self, ClientError> {
+    async fn connect(opts: &ConnectOpts) -> Result<Self, ClientError> {
         let server = registry()
             .lock()
             .expect("fake registry")
@@ -96,7 +98,7 @@ impl Client for FakeClient {
         Ok(FakeClient { server, sent: 0 })
     }
 
-    fn prepare(&mut self, sql: &str) -> Result<FakeStmt, ClientError> {
+    async fn prepare(&mut self, sql: &str) -> Result<FakeStmt, ClientError> {
         let sql = sql.to_ascii_uppercase();
         Ok(if !sql.contains("SLUICE_CHECK") {
             FakeStmt::Other
@@ -111,18 +113,20 @@ impl Client for FakeClient {
         })
     }
 
-    fn exec(&mut self, stmt: &FakeStmt, params: &[Param<'_>]) -> Result<(), ClientError> {
+    async fn exec(&mut self, stmt: &FakeStmt, params: &[Param<'_>]) -> Result<(), ClientError> {
         let mut out = [0; 2];
-        self.exec_row(stmt, params, &mut out).map(drop)
+        self.exec_row(stmt, params, &mut out).await.map(drop)
     }
 
-    fn exec_row(
+    async fn exec_row(
         &mut self,
         stmt: &FakeStmt,
         params: &[Param<'_>],
         out: &mut [i64],
     ) -> Result<bool, ClientError> {
         self.sent += 1;
+        // A real server's answer takes a round trip: let the executor's other tasks run.
+        futures_lite::future::yield_now().await;
         let int = |i: usize| match params.get(i) {
             Some(Param::Int(v)) => Ok(*v),
             _ => Err(ClientError::Other(format!(
@@ -149,13 +153,15 @@ impl Client for FakeClient {
         Ok(false)
     }
 
-    fn query(&mut self, _sql: &str) -> Result<(), ClientError> {
+    async fn query(&mut self, _sql: &str) -> Result<(), ClientError> {
         self.sent += 1;
+        futures_lite::future::yield_now().await;
         Ok(())
     }
 
-    fn query_row(&mut self, _sql: &str, _out: &mut [i64]) -> Result<bool, ClientError> {
+    async fn query_row(&mut self, _sql: &str, _out: &mut [i64]) -> Result<bool, ClientError> {
         self.sent += 1;
+        futures_lite::future::yield_now().await;
         Ok(false)
     }
 

@@ -31,6 +31,7 @@ pub fn render(report: &Report) -> Value {
         "workload": report.run.workload,
         "protocol": report.run.protocol,
         "connections": report.run.connections,
+        "threads": report.run.threads,
         "rate": report.run.rate,
         "warmup_s": report.run.warmup.as_secs_f64(),
         "duration_s": report.measured.as_secs_f64(),

@@ -20,6 +20,8 @@ pub struct RunInfo {
     pub workload: &'static str,
     pub protocol: &'static str,
     pub connections: usize,
+    /// Worker threads the connections ran on.
+    pub threads: usize,
     pub rate: Option<f64>,
     pub warmup: Duration,
 }
@@ -144,6 +146,7 @@ pub(crate) mod tests {
                 workload: "read-after-write",
                 protocol: "prepared",
                 connections: 4,
+                threads: 2,
                 rate: None,
                 warmup: Duration::ZERO,
             },

@@ -30,8 +30,12 @@ fn write_report(report: &Report, out: &mut String) -> std::fmt::Result {
     };
     writeln!(
         out,
-        "workload        {} ({} protocol), {} connections, {mode}",
-        run.workload, run.protocol, run.connections
+        "workload        {} ({} protocol), {} connections on {} thread{}, {mode}",
+        run.workload,
+        run.protocol,
+        run.connections,
+        run.threads,
+        if run.threads == 1 { "" } else { "s" }
     )?;
     writeln!(
         out,

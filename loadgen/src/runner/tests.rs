@@ -10,6 +10,7 @@ use crate::check::session::SessionCheck;
 use crate::check::RunRows;
 use crate::client::fake::{FakeClient, FakeServer};
 use crate::client::Protocol;
+use futures_lite::future::block_on;
 
 fn opts(port: u16) -> ConnectOpts {
     ConnectOpts::fake(port, Protocol::Prepared)
@@ -18,6 +19,8 @@ fn opts(port: u16) -> ConnectOpts {
 fn plan(connections: usize) -> Plan {
     Plan {
         connections,
+        threads: 2,
+        cpus: None,
         warmup: Duration::ZERO,
         duration: Some(Duration::from_millis(300)),
         reads: None,
@@ -46,6 +49,25 @@ fn closed_loop_session_check_without_lag() {
     assert_eq!(totals.reads_by_port.get(&40_400), Some(&totals.events));
     assert!(outcome.measured >= Duration::from_millis(290));
     assert!(outcome.measured < Duration::from_millis(1500));
+}
+
+#[test]
+fn many_connections_share_one_thread() {
+    let server = FakeServer::register(40_406, 0);
+    let plan = Plan {
+        threads: 1,
+        ..plan(6)
+    };
+    let outcome = run::<FakeClient, _>(&opts(40_406), &plan, session_checks(6)).expect("run");
+    let totals = &outcome.totals;
+    assert!(totals.events > 100, "{} events", totals.events);
+    assert_eq!(totals.stale_reads, 0);
+    // Every connection got its turn on the shared executor.
+    let rows = RunRows::from_run_id(11);
+    for conn in 0..6 {
+        let written = server.value(rows.id(conn)).unwrap_or(0);
+        assert!(written > 5, "connection {conn} wrote {written} times");
+    }
 }
 
 #[test]
@@ -91,8 +113,11 @@ fn reads_limit_stops_the_global_check() {
     FakeServer::register(40_404, 0);
     let rows = RunRows::from_run_id(12);
     let published = Arc::new(Published::new(2));
-    let mut setup = FakeClient::connect(&opts(40_404)).expect("connect");
-    seed_rows(&mut setup, rows, 2).expect("seed");
+    block_on(async {
+        let mut setup = FakeClient::connect(&opts(40_404)).await?;
+        seed_rows(&mut setup, rows, 2).await
+    })
+    .expect("seed");
     let plan = Plan {
         duration: None,
         reads: Some(500),
@@ -109,13 +134,16 @@ fn reads_limit_stops_the_global_check() {
 
 #[test]
 fn global_check_times_its_writes() {
-    // Not in the `--reads` test above: readers can finish 500 reads before a writer thread is
-    // first scheduled on a loaded machine. Over a timed run the writer gets its turn.
+    // Not in the `--reads` test above: readers can finish 500 reads before a writer is first
+    // scheduled on a loaded machine. Over a timed run the writer gets its turn.
     FakeServer::register(40_405, 0);
     let rows = RunRows::from_run_id(13);
     let published = Arc::new(Published::new(1));
-    let mut setup = FakeClient::connect(&opts(40_405)).expect("connect");
-    seed_rows(&mut setup, rows, 1).expect("seed");
+    block_on(async {
+        let mut setup = FakeClient::connect(&opts(40_405)).await?;
+        seed_rows(&mut setup, rows, 1).await
+    })
+    .expect("seed");
     let workloads = (0..2)
         .map(|i| GlobalCheck::new(i, rows, published.clone()))
         .collect();

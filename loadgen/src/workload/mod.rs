@@ -10,16 +10,17 @@ pub mod prepare;
 
 use crate::client::{Client, ClientError};
 
-/// One connection's share of a workload.
-pub trait Workload<C: Client> {
+/// One connection's share of a workload. Made on the main thread and moved to the worker thread
+/// whose executor runs the connection (hence `Send`); its futures run there.
+pub trait Workload<C: Client>: Send {
     /// The statements the workload needs, prepared on one connection.
     type Stmts;
 
     /// Prepares the statements on `client`; called after every (re)connect.
-    fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError>;
+    async fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError>;
 
     /// Runs one event (a transaction, a query, a write and its read).
-    fn event(
+    async fn event(
         &mut self,
         client: &mut C,
         stmts: &Self::Stmts,
@@ -28,7 +29,7 @@ pub trait Workload<C: Client> {
 
     /// Called after [`Workload::event`] failed on a connection that still works: undo whatever
     /// the event left open (a transaction). Its own errors are ignored.
-    fn recover(&mut self, _client: &mut C) {}
+    async fn recover(&mut self, _client: &mut C) {}
 }
 
 /// What one event observed besides its own latency. Reset by the runner before each event.

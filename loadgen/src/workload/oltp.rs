@@ -102,118 +102,140 @@ pub struct OltpStmts<S> {
     writes: Vec<Writes<S>>,
 }
 
-fn per_table<C: Client, T>(
-    client: &mut C,
-    shape: Shape,
-    wanted: bool,
-    mut make: impl FnMut(&mut C, u32) -> Result<T, ClientError>,
-) -> Result<Vec<T>, ClientError> {
-    if !wanted {
-        return Ok(Vec::new());
-    }
-    (1..=shape.tables).map(|t| make(client, t)).collect()
-}
-
 impl<C: Client> Workload<C> for Oltp {
     type Stmts = OltpStmts<C::Stmt>;
 
-    fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
+    async fn prepare(&mut self, client: &mut C) -> Result<Self::Stmts, ClientError> {
         let kind = self.kind;
         let begin_commit = if kind.transactions() {
-            Some((client.prepare("BEGIN")?, client.prepare("COMMIT")?))
+            Some((
+                client.prepare("BEGIN").await?,
+                client.prepare("COMMIT").await?,
+            ))
         } else {
             None
         };
-        let points = per_table(client, self.shape, kind.point_selects() > 0, |c, t| {
-            c.prepare(&format!("SELECT c FROM sbtest{t} WHERE id=?"))
-        })?;
-        let ranges = per_table(client, self.shape, kind.ranges(), |c, t| {
-            Ok([
-                c.prepare(&format!("SELECT c FROM sbtest{t} WHERE id BETWEEN ? AND ?"))?,
-                c.prepare(&format!(
-                    "SELECT SUM(k) FROM sbtest{t} WHERE id BETWEEN ? AND ?"
-                ))?,
-                c.prepare(&format!(
-                    "SELECT c FROM sbtest{t} WHERE id BETWEEN ? AND ? ORDER BY c"
-                ))?,
-                c.prepare(&format!(
-                    "SELECT DISTINCT c FROM sbtest{t} WHERE id BETWEEN ? AND ? ORDER BY c"
-                ))?,
-            ])
-        })?;
-        let writes = per_table(client, self.shape, kind.writes(), |c, t| {
-            Ok(Writes {
-                index_update: c.prepare(&format!("UPDATE sbtest{t} SET k=k+1 WHERE id=?"))?,
-                non_index_update: c.prepare(&format!("UPDATE sbtest{t} SET c=? WHERE id=?"))?,
-                delete: c.prepare(&format!("DELETE FROM sbtest{t} WHERE id=?"))?,
-                insert: c.prepare(&format!(
-                    "INSERT INTO sbtest{t} (id, k, c, pad) VALUES (?, ?, ?, ?)"
-                ))?,
-            })
-        })?;
-        Ok(OltpStmts {
+        let tables = 1..=self.shape.tables;
+        let mut stmts = OltpStmts {
             begin_commit,
-            points,
-            ranges,
-            writes,
-        })
+            points: Vec::new(),
+            ranges: Vec::new(),
+            writes: Vec::new(),
+        };
+        if kind.point_selects() > 0 {
+            for t in tables.clone() {
+                let sql = format!("SELECT c FROM sbtest{t} WHERE id=?");
+                stmts.points.push(client.prepare(&sql).await?);
+            }
+        }
+        if kind.ranges() {
+            for t in tables.clone() {
+                stmts.ranges.push([
+                    client
+                        .prepare(&format!("SELECT c FROM sbtest{t} WHERE id BETWEEN ? AND ?"))
+                        .await?,
+                    client
+                        .prepare(&format!(
+                            "SELECT SUM(k) FROM sbtest{t} WHERE id BETWEEN ? AND ?"
+                        ))
+                        .await?,
+                    client
+                        .prepare(&format!(
+                            "SELECT c FROM sbtest{t} WHERE id BETWEEN ? AND ? ORDER BY c"
+                        ))
+                        .await?,
+                    client
+                        .prepare(&format!(
+                            "SELECT DISTINCT c FROM sbtest{t} WHERE id BETWEEN ? AND ? ORDER BY c"
+                        ))
+                        .await?,
+                ]);
+            }
+        }
+        if kind.writes() {
+            for t in tables {
+                stmts.writes.push(Writes {
+                    index_update: client
+                        .prepare(&format!("UPDATE sbtest{t} SET k=k+1 WHERE id=?"))
+                        .await?,
+                    non_index_update: client
+                        .prepare(&format!("UPDATE sbtest{t} SET c=? WHERE id=?"))
+                        .await?,
+                    delete: client
+                        .prepare(&format!("DELETE FROM sbtest{t} WHERE id=?"))
+                        .await?,
+                    insert: client
+                        .prepare(&format!(
+                            "INSERT INTO sbtest{t} (id, k, c, pad) VALUES (?, ?, ?, ?)"
+                        ))
+                        .await?,
+                });
+            }
+        }
+        Ok(stmts)
     }
 
-    fn event(
+    async fn event(
         &mut self,
         client: &mut C,
         stmts: &Self::Stmts,
         _seen: &mut Observation,
     ) -> Result<(), ClientError> {
         if let Some((begin, _)) = &stmts.begin_commit {
-            client.exec(begin, &[])?;
+            client.exec(begin, &[]).await?;
         }
         if !stmts.points.is_empty() {
             let stmt = self.pick(&stmts.points);
             for _ in 0..self.kind.point_selects() {
                 let id = self.id();
-                client.exec(stmt, &[Param::Int(id)])?;
+                client.exec(stmt, &[Param::Int(id)]).await?;
             }
         }
         if !stmts.ranges.is_empty() {
             for query in 0..4 {
                 let stmt = &self.pick(&stmts.ranges)[query];
                 let id = self.id();
-                client.exec(stmt, &[Param::Int(id), Param::Int(id + RANGE_SIZE - 1)])?;
+                client
+                    .exec(stmt, &[Param::Int(id), Param::Int(id + RANGE_SIZE - 1)])
+                    .await?;
             }
         }
         if !stmts.writes.is_empty() {
             let id = self.id();
-            client.exec(&self.pick(&stmts.writes).index_update, &[Param::Int(id)])?;
+            client
+                .exec(&self.pick(&stmts.writes).index_update, &[Param::Int(id)])
+                .await?;
 
             let stmt = &self.pick(&stmts.writes).non_index_update;
             self.rng.digit_groups(C_GROUPS, &mut self.c);
             let id = self.id();
-            client.exec(stmt, &[Param::Str(&self.c), Param::Int(id)])?;
+            client
+                .exec(stmt, &[Param::Str(&self.c), Param::Int(id)])
+                .await?;
 
             let table = self.pick(&stmts.writes);
             let (id, k) = (self.id(), self.id());
             self.rng.digit_groups(C_GROUPS, &mut self.c);
             self.rng.digit_groups(PAD_GROUPS, &mut self.pad);
-            client.exec(&table.delete, &[Param::Int(id)])?;
+            client.exec(&table.delete, &[Param::Int(id)]).await?;
             let row = [
                 Param::Int(id),
                 Param::Int(k),
                 Param::Str(&self.c),
                 Param::Str(&self.pad),
             ];
-            client.exec(&table.insert, &row)?;
+            client.exec(&table.insert, &row).await?;
         }
         if let Some((_, commit)) = &stmts.begin_commit {
-            client.exec(commit, &[])?;
+            client.exec(commit, &[]).await?;
         }
         Ok(())
     }
 
-    fn recover(&mut self, client: &mut C) {
+    async fn recover(&mut self, client: &mut C) {
         if self.kind.transactions() {
             // A failed ROLLBACK means the connection is gone; the next event will tell.
-            let _ = client.query("ROLLBACK");
+            let _ = client.query("ROLLBACK").await;
         }
     }
 }
@@ -223,6 +245,7 @@ mod tests {
     use super::*;
     use crate::client::fake::{FakeClient, FakeServer};
     use crate::client::{ConnectOpts, Protocol};
+    use futures_lite::future::block_on;
 
     fn opts(port: u16) -> ConnectOpts {
         ConnectOpts::fake(port, Protocol::Prepared)
@@ -230,16 +253,22 @@ mod tests {
 
     fn statements_per_event(kind: OltpKind) -> u64 {
         FakeServer::register(40_100, 0);
-        let mut client = FakeClient::connect(&opts(40_100)).expect("fake connects");
-        let shape = Shape {
-            tables: 3,
-            table_size: 100,
-        };
-        let mut oltp = Oltp::new(kind, shape, 9);
-        let stmts = oltp.prepare(&mut client).expect("prepare");
-        let mut seen = Observation::default();
-        oltp.event(&mut client, &stmts, &mut seen).expect("event");
-        client.statements_sent()
+        block_on(async {
+            let mut client = FakeClient::connect(&opts(40_100))
+                .await
+                .expect("fake connects");
+            let shape = Shape {
+                tables: 3,
+                table_size: 100,
+            };
+            let mut oltp = Oltp::new(kind, shape, 9);
+            let stmts = oltp.prepare(&mut client).await.expect("prepare");
+            let mut seen = Observation::default();
+            oltp.event(&mut client, &stmts, &mut seen)
+                .await
+                .expect("event");
+            client.statements_sent()
+        })
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use crate::client::{Client, ClientError, ConnectOpts};
 use crate::rng::{Rng, C_GROUPS, PAD_GROUPS};
+use crate::runtime;
 use crate::workload::oltp::Shape;
 
 /// Rows per INSERT statement.
@@ -25,15 +26,17 @@ pub enum TableOutcome {
 }
 
 /// Whether table `name` exists in the connection's current database.
-pub fn table_exists<C: Client>(client: &mut C, name: &str) -> Result<bool, ClientError> {
+pub async fn table_exists<C: Client>(client: &mut C, name: &str) -> Result<bool, ClientError> {
     let mut count = [0];
-    client.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() AND table_name = '{name}'"
-        ),
-        &mut count,
-    )?;
+    client
+        .query_row(
+            &format!(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = '{name}'"
+            ),
+            &mut count,
+        )
+        .await?;
     Ok(count[0] > 0)
 }
 
@@ -42,39 +45,33 @@ pub fn table_name(t: u32) -> String {
     format!("sbtest{t}")
 }
 
-/// Creates and fills the missing tables of `shape`, using up to `threads` connections in parallel
-/// (one table per connection at a time). `log` gets one line per table.
-pub fn prepare_tables<C: Client>(
+/// Creates and fills the missing tables of `shape`, using up to `connections` connections at
+/// once (one table per connection at a time), as tasks of the current executor. `log` gets one
+/// line per table.
+pub async fn prepare_tables<C: Client + 'static>(
     opts: &ConnectOpts,
     shape: Shape,
-    threads: usize,
+    connections: usize,
     seed: u64,
-    log: &(dyn Fn(&str) + Sync),
+    log: fn(&str),
 ) -> Result<Vec<TableOutcome>, ClientError> {
-    let threads = threads.clamp(1, shape.tables as usize);
-    let results: Vec<Result<Vec<TableOutcome>, ClientError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|worker| {
-                scope.spawn(move || {
-                    let mut client = C::connect(opts)?;
-                    let mut rng = Rng::new(seed ^ worker as u64);
-                    let tables =
-                        (1..=shape.tables).filter(|t| (*t as usize - 1) % threads == worker);
-                    tables
-                        .map(|t| create_and_fill(&mut client, t, shape.table_size, &mut rng, log))
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(ClientError::Other("a prepare thread panicked".into())))
-            })
-            .collect()
-    });
+    let connections = connections.clamp(1, shape.tables as usize);
+    let results = runtime::join_all((0..connections).map(|worker| {
+        let opts = opts.clone();
+        async move {
+            let mut client = C::connect(&opts).await?;
+            let mut rng = Rng::new(seed ^ worker as u64);
+            let mut outcomes = Vec::new();
+            for t in (1..=shape.tables).filter(|t| (*t as usize - 1) % connections == worker) {
+                let outcome =
+                    create_and_fill(&mut client, t, shape.table_size, &mut rng, log).await?;
+                outcomes.push(outcome);
+            }
+            client.close().await;
+            Ok::<_, ClientError>(outcomes)
+        }
+    }))
+    .await;
     let mut outcomes = Vec::new();
     for result in results {
         outcomes.extend(result?);
@@ -87,12 +84,12 @@ pub fn prepare_tables<C: Client>(
     Ok(outcomes)
 }
 
-fn create_and_fill<C: Client>(
+async fn create_and_fill<C: Client>(
     client: &mut C,
     t: u32,
     rows: u32,
     rng: &mut Rng,
-    log: &(dyn Fn(&str) + Sync),
+    log: fn(&str),
 ) -> Result<TableOutcome, ClientError> {
     let table = table_name(t);
     let started = Instant::now();
@@ -104,7 +101,7 @@ fn create_and_fill<C: Client>(
          pad CHAR(60) DEFAULT '' NOT NULL, \
          PRIMARY KEY (id)) ENGINE=InnoDB"
     );
-    match client.query(&create) {
+    match client.query(&create).await {
         Ok(()) => {}
         Err(ClientError::Server { code, .. }) if code == ER_TABLE_EXISTS => {
             log(&format!("{table}: exists, left as it is"));
@@ -125,10 +122,12 @@ fn create_and_fill<C: Client>(
             let sep = if i == 0 { "" } else { "," };
             let _ = write!(sql, "{sep}({k},'{c}','{pad}')");
         }
-        client.query(&sql)?;
+        client.query(&sql).await?;
         done += n;
     }
-    client.query(&format!("CREATE INDEX k_{t} ON {table}(k)"))?;
+    client
+        .query(&format!("CREATE INDEX k_{t} ON {table}(k)"))
+        .await?;
     log(&format!(
         "{table}: created, {rows} rows and index k_{t} in {:.2} s",
         started.elapsed().as_secs_f64()
