@@ -57,6 +57,27 @@ pub fn split_packet(buf: &[u8]) -> Option<(PacketHeader, &[u8])> {
     Some((h, &buf[HEADER_LEN..end]))
 }
 
+/// Clears `out` and leaves room for a packet header: the payload is appended after it, then
+/// [`end_packet`] fills the header in (building a command in place, without a copy).
+pub fn begin_packet(out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+}
+
+/// Fills in the header of the packet (sequence 0) begun by [`begin_packet`], splitting the
+/// payload into 16 MiB packets in the rare case it needs to be.
+pub fn end_packet(out: &mut Vec<u8>) {
+    let len = out.len() - HEADER_LEN;
+    if len < MAX_PAYLOAD {
+        out[..3].copy_from_slice(&(len as u32).to_le_bytes()[..3]);
+        out[3] = 0;
+    } else {
+        let payload = out.split_off(HEADER_LEN);
+        out.clear();
+        write_packet(out, 0, &payload);
+    }
+}
+
 /// Appends `payload` to `out` as one logical packet starting at sequence id `seq`, split into
 /// continuation packets as the protocol requires. Returns the next sequence id.
 pub fn write_packet(out: &mut Vec<u8>, seq: u8, payload: &[u8]) -> u8 {

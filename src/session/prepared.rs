@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::consistency::ReadNeed;
 use crate::classify::{Route, RouteHint};
-use crate::protocol::packet::{write_packet, HEADER_LEN, MAX_PAYLOAD};
+use crate::protocol::packet::{begin_packet, end_packet};
 
 /// COM_STMT_EXECUTE flag: open a read-only cursor.
 pub const CURSOR_TYPE_READ_ONLY: u8 = 1;
@@ -141,7 +141,7 @@ pub fn rewrite_execute(
     out: &mut Vec<u8>,
 ) -> Result<(), RewriteError> {
     let bound = bound_at(payload, stmt.params).ok_or(RewriteError::Malformed)?;
-    start_packet(out);
+    begin_packet(out);
     out.extend_from_slice(&payload[..1]);
     out.extend_from_slice(&backend_id.to_le_bytes());
     match bound {
@@ -154,37 +154,17 @@ pub fn rewrite_execute(
         }
         _ => out.extend_from_slice(&payload[5..]),
     }
-    finish_packet(out);
+    end_packet(out);
     Ok(())
-}
-
-/// Clears `out` and leaves room for a packet header.
-fn start_packet(out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(&[0; HEADER_LEN]);
-}
-
-/// Fills in the header of the packet (sequence 0) whose payload follows it in `out`, splitting
-/// it into 16 MiB packets in the rare case it needs to be.
-fn finish_packet(out: &mut Vec<u8>) {
-    let len = out.len() - HEADER_LEN;
-    if len < MAX_PAYLOAD {
-        out[..3].copy_from_slice(&(len as u32).to_le_bytes()[..3]);
-        out[3] = 0;
-    } else {
-        let payload = out.split_off(HEADER_LEN);
-        out.clear();
-        write_packet(out, 0, &payload);
-    }
 }
 
 /// Writes a COM_STMT_* packet whose only change is the statement id.
 pub fn rewrite_id(payload: &[u8], backend_id: u32, out: &mut Vec<u8>) {
-    start_packet(out);
+    begin_packet(out);
     out.extend_from_slice(&payload[..1]);
     out.extend_from_slice(&backend_id.to_le_bytes());
     out.extend_from_slice(payload.get(5..).unwrap_or(&[]));
-    finish_packet(out);
+    end_packet(out);
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use sluice::protocol::constants::com;
 use sluice::protocol::lenenc::put_lenenc_bytes;
-use sluice::protocol::packet::{write_packet, HEADER_LEN, MAX_PAYLOAD};
+use sluice::protocol::packet::{begin_packet, end_packet};
 
 use super::{ClientError, Param};
 
@@ -22,37 +22,22 @@ const ITERATIONS: u32 = 1;
 
 /// Starts a command packet in `out` (cleared): room for the header, then the command byte.
 fn start(out: &mut Vec<u8>, command: u8) {
-    out.clear();
-    out.extend_from_slice(&[0; HEADER_LEN]);
+    begin_packet(out);
     out.push(command);
-}
-
-/// Writes the header of the packet started by [`start`] (sequence id 0), splitting the payload
-/// into 16 MiB packets if it needs it.
-fn finish(out: &mut Vec<u8>) {
-    let len = out.len() - HEADER_LEN;
-    if len < MAX_PAYLOAD {
-        out[..3].copy_from_slice(&(len as u32).to_le_bytes()[..3]);
-        out[3] = 0;
-    } else {
-        let payload = out.split_off(HEADER_LEN);
-        out.clear();
-        write_packet(out, 0, &payload);
-    }
 }
 
 /// COM_QUERY with `sql`.
 pub fn query(out: &mut Vec<u8>, sql: &str) {
     start(out, com::QUERY);
     out.extend_from_slice(sql.as_bytes());
-    finish(out);
+    end_packet(out);
 }
 
 /// COM_STMT_PREPARE of `sql`.
 pub fn prepare(out: &mut Vec<u8>, sql: &str) {
     start(out, com::STMT_PREPARE);
     out.extend_from_slice(sql.as_bytes());
-    finish(out);
+    end_packet(out);
 }
 
 /// COM_STMT_EXECUTE of statement `id`, which takes `expected` parameters, with `params` (their
@@ -90,20 +75,20 @@ pub fn execute(
             }
         }
     }
-    finish(out);
+    end_packet(out);
     Ok(())
 }
 
 /// COM_QUIT.
 pub fn quit(out: &mut Vec<u8>) {
     start(out, com::QUIT);
-    finish(out);
+    end_packet(out);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice::protocol::packet::split_packet;
+    use sluice::protocol::packet::{split_packet, HEADER_LEN, MAX_PAYLOAD};
 
     #[test]
     fn query_is_one_framed_packet() {
