@@ -36,9 +36,10 @@ pub fn run(config: Config) -> Result<(), RuntimeError> {
 /// Runs sluice until `stop` becomes true.
 pub fn run_until(config: Config, stop: Arc<AtomicBool>) -> Result<(), RuntimeError> {
     // The shards bind with SO_REUSEPORT, which would let a second sluice (or anything else with
-    // SO_REUSEPORT) silently share the port. A plain bind first makes "address in use" an error.
+    // SO_REUSEPORT) silently share the port. A plain bind first makes "address in use" an error
+    // (after a short wait, for a predecessor whose socket the kernel is still closing).
     for l in &config.listeners {
-        shard::check_free(l.address).map_err(|source| RuntimeError::Listen {
+        shard::wait_free(l.address).map_err(|source| RuntimeError::Listen {
             shard: 0,
             address: l.address,
             source,

@@ -144,6 +144,30 @@ pub(super) fn current_cpu() -> Option<usize> {
     after.split_whitespace().nth(36)?.parse().ok()
 }
 
+/// How long [`wait_free`] waits for a listener that is going away.
+const FREE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// [`check_free`], waiting up to [`FREE_WAIT`] while the address is in use: a sluice that just
+/// exited may still hold its listening socket for a moment, because its io_uring instances (with
+/// an accept pending on that socket) are torn down by the kernel after the process is gone.
+pub(super) fn wait_free(addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match check_free(addr) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse && started.elapsed() < FREE_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(()) if started.elapsed() >= std::time::Duration::from_millis(50) => {
+                tracing::info!(%addr, waited = ?started.elapsed(), "listener address became free");
+                return Ok(());
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Fails if another socket listens on `addr` (a plain bind, without SO_REUSEPORT). It never
 /// listens itself, so no client can connect to it and be reset when it closes.
 pub(super) fn check_free(addr: std::net::SocketAddr) -> std::io::Result<()> {
