@@ -111,7 +111,7 @@ out=bench/results/consistency-$flavor.md
 {
     echo "# Consistency levels with loadgen's read-after-write checker ($flavor)"
     echo
-    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $connections connections, $reads checked reads per row, ${rate:+open loop at $rate events/s}${rate:-closed loop}; read_consistency_timeout 10ms; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $connections connections, $reads checked reads per row, $(if [[ -n $rate ]]; then echo "open loop at $rate events/s"; else echo "closed loop"; fi); read_consistency_timeout 10ms; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     echo "Command: \`bench/consistency.sh --flavor $flavor --reads $reads --connections $connections${rate:+ --rate $rate}\`"
     echo
     echo "session/eventual: each connection writes its own row and reads it back at once; global: half the connections write shared rows, the other half must see every acknowledged write. \"stopped\": \`scripts/topology.sh lag $lagged on\` for the run."
