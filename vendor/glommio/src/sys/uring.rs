@@ -37,7 +37,7 @@ use crate::{
         self,
         blocking::{BlockingThreadOp, BlockingThreadPool},
         dma_buffer::{BufferStorage, DmaBuffer},
-        DirectIo, EnqueuedSource, EnqueuedStatus, InnerSource, IoBuffer,
+        membarrier, DirectIo, EnqueuedSource, EnqueuedStatus, InnerSource, IoBuffer,
         PollableStatus, Source, SourceType, Statx, TimeSpec64,
     },
     uring_sys::{self, IoRingOp},
@@ -1885,6 +1885,10 @@ impl Reactor {
             // upstream's own `Fallback` membarrier strategy amounts to. See SLUICE-PATCHES.md for
             // the lost-wake-up argument.
             self.notifier.prepare_to_sleep();
+            // SLUICE PATCH (3) reverted: upstream's heavy barrier is back (a hang seen once in
+            // glommio's own channel-mesh tests with it removed; see SLUICE-PATCHES.md). The
+            // fences added in `SleepNotifier` stay; they are harmless.
+            membarrier::heavy();
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
