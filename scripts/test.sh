@@ -42,5 +42,8 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "glommio's own executor and channel tests, on the patched copy sluice builds with"
+scripts/test-glommio.sh
+
 step "cargo nextest run (unit + integration, flavors: $flavors)"
 cargo nextest run --workspace --no-fail-fast

@@ -1321,19 +1321,22 @@ impl LocalExecutor {
     }
 
     fn run_task_queues(&self) -> bool {
-        let mut ran = false;
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                break;
+                // SLUICE PATCH (5): upstream breaks out here and returns `ran`, which is false
+                // when the preemption signal arrived before any task queue ran; the caller
+                // then takes "nothing ran" for "nothing to run" and parks, with runnable tasks
+                // still queued, until some I/O, timer or foreign wake-up comes. With upstream's
+                // timers that signal almost never arrives in this window (the preemption timer
+                // is re-armed at the end of every poll); with patch (1) it can. Report "keep
+                // going": the caller polls I/O (consuming the signal) and runs the queues again.
+                return true;
             }
             if !self.run_one_task_queue() {
                 return false;
-            } else {
-                ran = true;
             }
         }
-        ran
     }
 
     fn run_one_task_queue(&self) -> bool {

@@ -33,11 +33,12 @@ use crate::{
     free_list::{FreeList, Idx},
     iou,
     iou::sqe::{FsyncFlags, SockAddrStorage, StatxFlags, StatxMode, SubmissionFlags, TimeoutFlags},
+    // SLUICE PATCH (3): `membarrier` is no longer imported (its only use here is gone).
     sys::{
         self,
         blocking::{BlockingThreadOp, BlockingThreadPool},
         dma_buffer::{BufferStorage, DmaBuffer},
-        membarrier, DirectIo, EnqueuedSource, EnqueuedStatus, InnerSource, IoBuffer,
+        DirectIo, EnqueuedSource, EnqueuedStatus, InnerSource, IoBuffer,
         PollableStatus, Source, SourceType, Statx, TimeSpec64,
     },
     uring_sys::{self, IoRingOp},
@@ -1838,7 +1839,7 @@ impl Reactor {
         // hrtimer cancel + arm, twice per wake-up). Decided here, before the flush, so that a
         // cancellation and a new timeout go to the kernel in the flush below. See
         // SLUICE-PATCHES.md.
-        self.update_latency_timer(&mut lat_ring, preempt_timer(), user_timer);
+        let _ = self.update_latency_timer(&mut lat_ring, preempt_timer(), user_timer);
 
         // SLUICE PATCH (2): the throughput-based timeout (a TIMEOUT counting main-ring
         // completions, linked to an eventfd write) is re-armed only once it has fired, instead
@@ -1885,10 +1886,6 @@ impl Reactor {
             // upstream's own `Fallback` membarrier strategy amounts to. See SLUICE-PATCHES.md for
             // the lost-wake-up argument.
             self.notifier.prepare_to_sleep();
-            // SLUICE PATCH (3) reverted: upstream's heavy barrier is back (a hang seen once in
-            // glommio's own channel-mesh tests with it removed; see SLUICE-PATCHES.md). The
-            // fences added in `SleepNotifier` stay; they are harmless.
-            membarrier::heavy();
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
@@ -1901,6 +1898,16 @@ impl Reactor {
                 }
                 // Woke up, so no need to notify us anymore.
                 self.notifier.wake_up();
+            }
+        }
+
+        // SLUICE PATCH (1): upstream arms the preemption timer here whenever a task queue is
+        // active, including right after a sleep (tasks woken by it) or after this call woke
+        // tasks although it started with none active. Do the same, keeping a pending timeout
+        // that already expires within the preemption period.
+        if let Some(preempt) = preempt_timer() {
+            if self.update_latency_timer(&mut lat_ring, Some(preempt), None) {
+                flush_rings!(lat_ring, main_ring)?;
             }
         }
 
@@ -1934,7 +1941,7 @@ impl Reactor {
         lat_ring: &mut SleepableRing,
         preempt: Option<Duration>,
         user_timer: Option<Duration>,
-    ) {
+    ) -> bool {
         let wanted = match (preempt, user_timer) {
             (Some(p), Some(u)) => Some(p.min(u)),
             (Some(p), None) => Some(p),
@@ -1951,7 +1958,7 @@ impl Reactor {
         };
         if keep {
             self.latency_preemption_timeout_src.set(current);
-            return;
+            return false;
         }
         // Dropping a pending timeout queues its cancellation (flushed by the caller).
         drop(current);
@@ -1960,6 +1967,7 @@ impl Reactor {
                 .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
             self.latency_timeout_deadline.set(now + dur);
         }
+        true
     }
 
     pub(crate) fn flush_syscall_thread(&self) -> usize {
