@@ -5,9 +5,7 @@
 //! (`--ignored write_seeds`) that wrote the hand-made seeds. It must not need nightly, a network
 //! or a database, and must not change the corpus unless the seed generator is run explicitly.
 
-use std::fs;
-use std::panic;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sluice::error::MysqlError;
 use sluice::protocol::constants::{cap, status};
@@ -17,7 +15,9 @@ use sluice::protocol::lenenc::{put_lenenc_bytes, put_lenenc_int};
 use sluice::protocol::packet::write_packet;
 use sluice::protocol::response::{encode_eof, encode_err, encode_ok};
 
-type Entry = fn(&[u8]);
+mod fuzz_replay;
+
+use fuzz_replay::Entry;
 
 /// Every fuzz target, by the name of its corpus directory.
 const TARGETS: &[(&str, Entry)] = &[
@@ -37,34 +37,13 @@ const TARGETS: &[(&str, Entry)] = &[
     ),
 ];
 
-fn corpus_dir(target: &str) -> PathBuf {
+fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz")
-        .join("corpus")
-        .join(target)
 }
 
 #[test]
 fn replay_corpus() {
-    let mut failures = Vec::new();
-    for &(target, entry) in TARGETS {
-        let dir = corpus_dir(target);
-        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("corpus directory {} is missing: {e}", dir.display()))
-            .map(|e| e.expect("readable corpus directory entry").path())
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        assert!(!files.is_empty(), "corpus of {target} is empty");
-        for file in &files {
-            let data = fs::read(file).expect("readable corpus file");
-            if panic::catch_unwind(|| entry(&data)).is_err() {
-                failures.push(file.display().to_string());
-            }
-        }
-        println!("{target}: {} inputs", files.len());
-    }
-    assert!(failures.is_empty(), "inputs that panic: {failures:#?}");
+    fuzz_replay::replay(repo_root(), TARGETS);
 }
 
 /// Writes the hand-made seeds into `fuzz/corpus/<target>/seed-*`. Run with
@@ -72,13 +51,7 @@ fn replay_corpus() {
 #[test]
 #[ignore = "writes the seed corpus; run by hand"]
 fn write_seeds() {
-    for (target, seeds) in seeds() {
-        let dir = corpus_dir(target);
-        fs::create_dir_all(&dir).expect("create corpus directory");
-        for (name, data) in seeds {
-            fs::write(dir.join(format!("seed-{name}")), data).expect("write seed");
-        }
-    }
+    fuzz_replay::write_seeds(repo_root(), seeds());
 }
 
 /// The seeds are valid inputs themselves: they must not panic either.
@@ -96,9 +69,7 @@ fn seeds_do_not_panic() {
     }
 }
 
-type Seeds = Vec<(&'static str, Vec<(&'static str, Vec<u8>)>)>;
-
-fn seeds() -> Seeds {
+fn seeds() -> fuzz_replay::Seeds {
     vec![
         ("greeting", greetings()),
         ("handshake_response", handshake_responses()),

@@ -1,25 +1,12 @@
 //! loadgen's entry point: parse the command line, run (on an executor on the main thread, which
 //! carries the control connection), print a failure as one line on stderr and exit with its code
-//! (0 ok, 1 error, 2 invalid options, 3 too many stale reads). It holds no logic of its own.
-
-mod app;
-mod check;
-mod cli;
-mod client;
-mod cpu;
-mod duration;
-mod error;
-mod report;
-mod rng;
-mod runner;
-mod runtime;
-mod settings;
-mod stats;
-mod workload;
+//! (0 ok, 1 error, 2 invalid options, 3 too many stale reads). It holds no logic of its own; the
+//! modules are in the library (`lib.rs`).
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use loadgen::{app, cli, error, runtime, settings};
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();

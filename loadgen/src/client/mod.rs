@@ -11,7 +11,7 @@ mod command;
 mod error;
 #[cfg(test)]
 pub mod fake;
-mod reply;
+pub(crate) mod reply;
 pub mod text;
 pub mod wire;
 

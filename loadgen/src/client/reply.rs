@@ -172,8 +172,12 @@ impl<'o> ResultReader<'o> {
             return Ok(None);
         }
         let first = *payload.first().ok_or_else(|| malformed("empty packet"))?;
+        // An OK or ERR cannot take 16 MiB; one that claims to would leave its continuation
+        // unread after the reply "ended", and the connection out of step.
+        let whole = payload_len < MAX_PAYLOAD;
         match self.state {
             State::First => match first {
+                ERR_HEADER | OK_HEADER if !whole => return Err(malformed("a 16 MiB OK or ERR")),
                 ERR_HEADER => return Err(server_error(payload)),
                 OK_HEADER => self.end_of_result(payload)?,
                 LOCAL_INFILE_HEADER => {
@@ -210,9 +214,11 @@ impl<'o> ResultReader<'o> {
                 self.state = State::Rows;
             }
             State::Rows => match first {
+                // No row starts 0xFF (not a length-encoded value, nor a binary row's 0x00).
+                ERR_HEADER if !whole => return Err(malformed("a 16 MiB ERR")),
                 ERR_HEADER => return Err(server_error(payload)),
                 // A row starting 0xFE would need a value of 16 MiB or more: this ends the rows.
-                EOF_HEADER if payload_len < MAX_PAYLOAD => self.end_of_result(payload)?,
+                EOF_HEADER if whole => self.end_of_result(payload)?,
                 _ if self.first_set && !self.found => {
                     self.found = true;
                     if let Err(err) = self.first_row(payload) {
@@ -345,8 +351,17 @@ impl PrepareReader {
         }
     }
 
-    /// Takes the next packet; `Ok(Some(..))` once the reply is complete.
-    pub fn feed(&mut self, payload: &[u8]) -> Result<Option<Prepared>, ClientError> {
+    /// Takes the next packet (`payload_len` long on the wire); `Ok(Some(..))` once the reply is
+    /// complete. No packet of this reply comes near 16 MiB: one that does (and so would be
+    /// followed by a continuation this count does not expect) is malformed.
+    pub fn feed(
+        &mut self,
+        payload_len: usize,
+        payload: &[u8],
+    ) -> Result<Option<Prepared>, ClientError> {
+        if payload_len >= MAX_PAYLOAD {
+            return Err(malformed("a 16 MiB packet in a PREPARE reply"));
+        }
         let Some(prepared) = self.prepared else {
             match payload.first() {
                 Some(&ERR_HEADER) => return Err(server_error(payload)),

@@ -104,7 +104,7 @@ impl Client for Wire {
         let mut reader = PrepareReader::new(self.caps);
         let step = loop {
             let h = self.conn.fill_packet(MAX_PAYLOAD).await.map_err(lost)?;
-            let step = reader.feed(self.conn.payload(h));
+            let step = reader.feed(h.payload_len, self.conn.payload(h));
             self.conn.consume_packet(h);
             match step {
                 Ok(None) => continue,

@@ -14,6 +14,11 @@ use super::*;
 const NEW: u32 = cap::SUPPORTED;
 const OLD: u32 = cap::SUPPORTED & !cap::DEPRECATE_EOF;
 
+/// Feeds one whole (shorter than 16 MiB) packet to a PREPARE reader.
+fn feed_whole(reader: &mut PrepareReader, payload: &[u8]) -> Result<Option<Prepared>, ClientError> {
+    reader.feed(payload.len(), payload)
+}
+
 /// Feeds every packet of `bytes`; checks that the reply ends exactly at the last one.
 fn read(bytes: &[u8], caps: u32, binary: bool, out: &mut [i64]) -> Result<bool, ClientError> {
     let mut reader = ResultReader::new(caps, binary, out)?;
@@ -181,19 +186,56 @@ fn prepare_ok_with_and_without_definitions() {
     let want = Prepared { id: 9, params: 2 };
     for (caps, packets) in [(NEW, 3), (OLD, 5)] {
         let mut reader = PrepareReader::new(caps);
-        assert_eq!(reader.feed(&prepare_ok(2, 1)), Ok(None));
+        assert_eq!(feed_whole(&mut reader, &prepare_ok(2, 1)), Ok(None));
         for _ in 0..packets - 1 {
-            assert_eq!(reader.feed(&definition(8, 0)), Ok(None));
+            assert_eq!(feed_whole(&mut reader, &definition(8, 0)), Ok(None));
         }
-        assert_eq!(reader.feed(&definition(8, 0)), Ok(Some(want)));
+        assert_eq!(feed_whole(&mut reader, &definition(8, 0)), Ok(Some(want)));
     }
     let mut reader = PrepareReader::new(NEW);
     assert_eq!(
-        reader.feed(&prepare_ok(0, 0)),
+        feed_whole(&mut reader, &prepare_ok(0, 0)),
         Ok(Some(Prepared { id: 9, params: 0 }))
     );
     let mut err = Vec::new();
     encode_err(&mut err, &MysqlError::new(1295, "HY000", "not supported"));
-    let refused = PrepareReader::new(NEW).feed(&err).expect_err("ERR");
+    let refused = PrepareReader::new(NEW)
+        .feed(err.len(), &err)
+        .expect_err("ERR");
     assert_eq!(refused.code(), 1295);
+}
+
+#[test]
+fn sixteen_mib_terminal_packets_are_malformed() {
+    // An OK, or an ERR in place of a row, announced as 16 MiB: its continuation would be left in
+    // the stream after the reply "ended".
+    let mut ok = Vec::new();
+    encode_ok(&mut ok, 0, status::AUTOCOMMIT, 0);
+    let mut out = [0i64; 1];
+    let mut reader = ResultReader::new(NEW, false, &mut out).expect("one column");
+    assert!(matches!(
+        reader.feed(MAX_PAYLOAD, &ok),
+        Err(ClientError::Lost(_))
+    ));
+    let mut err = Vec::new();
+    encode_err(&mut err, &MysqlError::new(1146, "42S02", "no table"));
+    let set = text_set(NEW, status::AUTOCOMMIT, &[]);
+    let mut reader = ResultReader::new(NEW, false, &mut out).expect("one column");
+    let mut rest = &set[..];
+    // Column count and both definitions; then the ERR where the rows are.
+    for _ in 0..3 {
+        let (h, payload) = split_packet(rest).expect("a packet");
+        rest = &rest[HEADER_LEN + h.payload_len..];
+        assert_eq!(reader.feed(h.payload_len, payload), Ok(None));
+    }
+    assert!(matches!(
+        reader.feed(MAX_PAYLOAD, &err),
+        Err(ClientError::Lost(_))
+    ));
+    // A PREPARE reply has no packet anywhere near 16 MiB.
+    let mut reader = PrepareReader::new(NEW);
+    assert!(matches!(
+        reader.feed(MAX_PAYLOAD, &[0; 12]),
+        Err(ClientError::Lost(_))
+    ));
 }

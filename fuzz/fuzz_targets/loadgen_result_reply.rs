@@ -1,0 +1,9 @@
+//! Fuzz target `loadgen_result_reply`: feeds libFuzzer's input to `loadgen::fuzz_entry::result_reply`.
+//! Holds no logic of its own; checks belong in `fuzz_entry` so the stable corpus replay runs them.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = loadgen::fuzz_entry::result_reply(data);
+});
