@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/test.sh — runs every test: formatting and clippy gates, unit tests, the fuzz-corpus
-# replay, and the integration tests against real MariaDB and MySQL topologies (which it starts
+# scripts/test.sh — runs every test: formatting and clippy gates, glommio's own executor and
+# channel tests on the patched copy in vendor/glommio, unit tests, the fuzz-corpus replay, and the
+# integration tests against real MariaDB and MySQL topologies (which it starts
 # with scripts/topology.sh). Set SLUICE_TEST_FLAVORS=mariadb (or mysql) to test one flavor only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
