@@ -34,17 +34,30 @@ pub enum BackendError {
     },
     #[error("backend '{name}': {source}")]
     Auth { name: String, source: AuthError },
+    /// The server refused a command that brings a pooled connection in line with the session (a
+    /// `SET` it accepted elsewhere, an unknown schema): the client sees the server's own ERR.
+    #[error("backend '{name}' refused to bring a connection in line with the session: {error}")]
+    SyncRefused { name: String, error: MysqlError },
+    /// Every connection this shard may open to the backend is in use and none came back within
+    /// `connect_timeout`.
+    #[error("sluice's pool for backend '{name}' is at its limit of {limit} connections per shard")]
+    PoolExhausted { name: String, limit: usize },
 }
 
 impl ErrorInfo for BackendError {
     fn origin(&self) -> Origin {
-        Origin::Backend
+        match self {
+            BackendError::PoolExhausted { .. } => Origin::Sluice,
+            _ => Origin::Backend,
+        }
     }
 
     fn retryable(&self) -> bool {
         matches!(
             self,
-            BackendError::Unreachable { .. } | BackendError::LoginTimeout { .. }
+            BackendError::Unreachable { .. }
+                | BackendError::LoginTimeout { .. }
+                | BackendError::PoolExhausted { .. }
         )
     }
 
@@ -67,35 +80,12 @@ impl ErrorInfo for BackendError {
                 format!("Lost connection to MySQL server during query (sluice backend '{name}' at {addr})"),
             ),
             BackendError::Auth { source, .. } => source.mysql_error()?,
-        })
-    }
-}
-
-impl ErrorInfo for super::CheckoutError {
-    fn origin(&self) -> Origin {
-        match self {
-            super::CheckoutError::Exhausted { .. } => Origin::Sluice,
-            _ => Origin::Backend,
-        }
-    }
-
-    fn retryable(&self) -> bool {
-        match self {
-            super::CheckoutError::Backend(e) => e.retryable(),
-            super::CheckoutError::Refused(_) => false,
-            super::CheckoutError::Exhausted { .. } => true,
-        }
-    }
-
-    fn mysql_error(&self) -> Option<MysqlError> {
-        match self {
-            super::CheckoutError::Backend(e) => e.mysql_error(),
-            super::CheckoutError::Refused(e) => Some(e.clone()),
-            super::CheckoutError::Exhausted { name, limit } => Some(MysqlError::new(
+            BackendError::SyncRefused { error, .. } => error.clone(),
+            BackendError::PoolExhausted { name, limit } => MysqlError::new(
                 codes::TOO_MANY_CONNECTIONS,
                 "08004",
                 format!("Too many connections (sluice's pool for backend '{name}' is at its limit of {limit} per shard)"),
-            )),
-        }
+            ),
+        })
     }
 }

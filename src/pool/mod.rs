@@ -15,5 +15,5 @@ mod sync;
 pub use backend::{BackendConn, BackendTarget, LoginParams};
 pub use error::BackendError;
 pub use pooled::PooledConn;
-pub use shard_pool::{CheckoutError, ShardPool};
+pub use shard_pool::ShardPool;
 pub use state::{settings_suffix, BackendStmt, ConnKey, ConnState, LoginSpec, Settings, Wanted};

@@ -20,7 +20,6 @@ use super::state::{ConnState, LoginSpec, Wanted};
 use super::sync::{sync, SyncError};
 use super::{BackendConn, BackendError, BackendTarget, LoginParams};
 use crate::config::PoolConfig;
-use crate::error::MysqlError;
 use crate::net::{with_timeout, Net};
 use crate::protocol::constants::{cap, com};
 use crate::protocol::packet::write_small_packet;
@@ -32,18 +31,6 @@ use crate::wire::drain_reply;
 const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 /// Idle connections unused this long are pinged by the upkeep (and closed if broken).
 const PING_AFTER: Duration = Duration::from_secs(30);
-
-/// Why a checkout failed.
-#[derive(Debug)]
-pub enum CheckoutError {
-    /// Connecting, logging in, or the connection failed while being brought in line.
-    Backend(BackendError),
-    /// The server refused a command that brings the connection in line with the session (a
-    /// `SET` it accepted elsewhere, an unknown schema).
-    Refused(MysqlError),
-    /// Every connection allowed is in use and none came back in time.
-    Exhausted { name: String, limit: usize },
-}
 
 struct BackendPool<S> {
     target: BackendTarget,
@@ -102,7 +89,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
         backend: usize,
         login: &LoginSpec,
         want: &Wanted<'_>,
-    ) -> Result<PooledConn<S>, CheckoutError> {
+    ) -> Result<PooledConn<S>, BackendError> {
         let pool = &self.backends[backend];
         if pool.last_login.borrow().as_ref().map(|l| &l.key) != Some(&login.key) {
             *pool.last_login.borrow_mut() = Some(login.clone());
@@ -149,7 +136,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
                     .await
                     .is_none()
             {
-                return Err(CheckoutError::Exhausted {
+                return Err(BackendError::PoolExhausted {
                     name: pool.target.name.to_string(),
                     limit: self.cfg.max_per_shard,
                 });
@@ -228,7 +215,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
         backend: usize,
         login: &LoginSpec,
         want: &Wanted<'_>,
-    ) -> Result<PooledConn<S>, CheckoutError> {
+    ) -> Result<PooledConn<S>, BackendError> {
         let pool = &self.backends[backend];
         let info = &self.cluster.backends[backend];
         pool.slot.opened();
@@ -256,7 +243,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
                     info.health.mark_failed();
                     info.counters.failed();
                 }
-                return Err(CheckoutError::Backend(e));
+                return Err(e);
             }
         };
         info.health.mark_ok();
@@ -275,17 +262,20 @@ impl<S: crate::net::Stream> ShardPool<S> {
         }
     }
 
-    fn sync_failed(&self, backend: usize, e: SyncError) -> CheckoutError {
+    fn sync_failed(&self, backend: usize, e: SyncError) -> BackendError {
+        let t = &self.backends[backend].target;
         match e {
-            SyncError::Refused(e) => CheckoutError::Refused(e),
+            SyncError::Refused(error) => BackendError::SyncRefused {
+                name: t.name.to_string(),
+                error,
+            },
             SyncError::Wire(source) => {
                 self.cluster.backends[backend].counters.failed();
-                let t = &self.backends[backend].target;
-                CheckoutError::Backend(BackendError::Lost {
+                BackendError::Lost {
                     name: t.name.to_string(),
                     addr: t.addr,
                     source,
-                })
+                }
             }
         }
     }

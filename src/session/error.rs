@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use crate::auth::AuthError;
 use crate::error::{codes, ErrorInfo, MysqlError, Origin};
-use crate::pool::{BackendError, CheckoutError};
+use crate::pool::BackendError;
 use crate::protocol::ProtocolError;
 use crate::wire::WireError;
 
@@ -18,8 +18,6 @@ pub enum SessionError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Backend(#[from] BackendError),
-    #[error("no backend connection: {0:?}")]
-    Checkout(CheckoutError),
     #[error("sluice is shutting down")]
     ShuttingDown,
     /// The backend connection was lost while the session held state a new connection cannot
@@ -38,22 +36,12 @@ impl From<WireError> for SessionError {
     }
 }
 
-impl From<CheckoutError> for SessionError {
-    fn from(e: CheckoutError) -> Self {
-        match e {
-            CheckoutError::Backend(b) => SessionError::Backend(b),
-            other => SessionError::Checkout(other),
-        }
-    }
-}
-
 impl ErrorInfo for SessionError {
     fn origin(&self) -> Origin {
         match self {
             SessionError::Client(_) | SessionError::Protocol(_) => Origin::Client,
             SessionError::Auth(e) => e.origin(),
             SessionError::Backend(e) => e.origin(),
-            SessionError::Checkout(e) => e.origin(),
             SessionError::ShuttingDown => Origin::Sluice,
             SessionError::LostState(_) => Origin::Backend,
         }
@@ -62,7 +50,6 @@ impl ErrorInfo for SessionError {
     fn retryable(&self) -> bool {
         match self {
             SessionError::Backend(e) => e.retryable(),
-            SessionError::Checkout(e) => e.retryable(),
             _ => false,
         }
     }
@@ -73,7 +60,6 @@ impl ErrorInfo for SessionError {
             SessionError::Protocol(e) => e.mysql_error(),
             SessionError::Auth(e) => e.mysql_error(),
             SessionError::Backend(e) => e.mysql_error(),
-            SessionError::Checkout(e) => e.mysql_error(),
             SessionError::LostState(_) => None,
             SessionError::ShuttingDown => Some(MysqlError::new(
                 codes::SERVER_SHUTDOWN,

@@ -18,7 +18,7 @@ use super::SessionError;
 use crate::classify::{classify, PrimaryReason, Route, RouteHint};
 use crate::error::{codes, MysqlError};
 use crate::net::Net;
-use crate::pool::{BackendError, BackendStmt, CheckoutError, PooledConn};
+use crate::pool::{BackendError, BackendStmt, PooledConn};
 use crate::protocol::constants::{com, OK_HEADER};
 use crate::protocol::packet::{write_small_packet, PacketHeader, HEADER_LEN};
 use crate::protocol::reply::{ReplyKind, ReplyTracker};
@@ -421,8 +421,9 @@ enum Attempt<C> {
     RetryRead(usize),
 }
 
-fn e_retryable(e: &CheckoutError) -> bool {
-    !matches!(e, CheckoutError::Exhausted { .. })
+/// Whether a failed checkout is worth trying on another backend: anything but a full pool.
+fn e_retryable(e: &BackendError) -> bool {
+    !matches!(e, BackendError::PoolExhausted { .. })
 }
 
 /// Statements whose text changes session state run where that state lives: the primary.
@@ -453,7 +454,7 @@ fn read_only_transaction_error(server_version: &str) -> MysqlError {
 
 impl<N: Net> Session<'_, N> {
     /// The connection for `target`: the held one, or one from the pool in line with the session.
-    async fn acquire(&mut self, target: Target) -> Result<PooledConn<N::Stream>, CheckoutError> {
+    async fn acquire(&mut self, target: Target) -> Result<PooledConn<N::Stream>, BackendError> {
         match target {
             Target::Held(_) => match self.held.take() {
                 Some(c) => Ok(c),
@@ -464,7 +465,7 @@ impl<N: Net> Session<'_, N> {
         }
     }
 
-    async fn checkout(&mut self, backend: usize) -> Result<PooledConn<N::Stream>, CheckoutError> {
+    async fn checkout(&mut self, backend: usize) -> Result<PooledConn<N::Stream>, BackendError> {
         self.release_held();
         self.ctx
             .pool

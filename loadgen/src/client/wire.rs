@@ -223,5 +223,8 @@ fn login_error(err: BackendError) -> ClientError {
         BackendError::Rejected { error, .. } => from_mysql(error),
         BackendError::Lost { source, .. } => ClientError::Unreachable(source.to_string()),
         BackendError::Auth { source, .. } => ClientError::Other(source.to_string()),
+        // Not from a login (they come from sluice's pools), but kept readable if they ever do.
+        BackendError::SyncRefused { error, .. } => from_mysql(error),
+        other @ BackendError::PoolExhausted { .. } => ClientError::Other(other.to_string()),
     }
 }
