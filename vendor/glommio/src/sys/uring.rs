@@ -1850,7 +1850,8 @@ impl Reactor {
         // hrtimer cancel + arm, twice per wake-up). Decided here, before the flush, so that a
         // cancellation and a new timeout go to the kernel in the flush below. See
         // SLUICE-PATCHES.md.
-        let _ = self.update_latency_timer(&mut lat_ring, preempt_timer(), user_timer);
+        let preempt_at_start = preempt_timer();
+        let _ = self.update_latency_timer(&mut lat_ring, preempt_at_start, user_timer);
 
         // SLUICE PATCH (2): the throughput-based timeout (a TIMEOUT counting main-ring
         // completions, linked to an eventfd write) is re-armed only once it has fired, instead
@@ -1915,10 +1916,14 @@ impl Reactor {
         // SLUICE PATCH (1): upstream arms the preemption timer here whenever a task queue is
         // active, including right after a sleep (tasks woken by it) or after this call woke
         // tasks although it started with none active. Do the same, keeping a pending timeout
-        // that already expires within the preemption period.
-        if let Some(preempt) = preempt_timer() {
-            if self.update_latency_timer(&mut lat_ring, Some(preempt), None) {
-                flush_rings!(lat_ring, main_ring)?;
+        // that already expires within the preemption period. When a queue was active at the
+        // start, the call above already made sure of that a few microseconds ago (and this call
+        // did not sleep: sleeping needs no active queue), so only the other cases look again.
+        if preempt_at_start.is_none() {
+            if let Some(preempt) = preempt_timer() {
+                if self.update_latency_timer(&mut lat_ring, Some(preempt), None) {
+                    flush_rings!(lat_ring, main_ring)?;
+                }
             }
         }
 
