@@ -208,6 +208,24 @@ fn publishes_during(m: &Monitor, d: Duration) -> u64 {
     m.cluster.view.epoch() - before
 }
 
+/// Publishes that show fast polling while a session waits, and the time they must take at most
+/// (idle polling, once a second, would need 20 s).
+const FAST_PUBLISHES: u64 = 20;
+const FAST_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How long the monitor takes to publish `n` views; `None` if not within `deadline`.
+fn time_to_publish(m: &Monitor, n: u64, deadline: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let before = m.cluster.view.epoch();
+    while start.elapsed() < deadline {
+        if m.cluster.view.epoch() - before >= n {
+            return Some(start.elapsed());
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    None
+}
+
 fn check_monitor(ctx: &Ctx) {
     let flavor = ctx.flavor;
     let table = format!("monitor_probe_{}", flavor.name());
@@ -232,25 +250,28 @@ fn check_monitor(ctx: &Ctx) {
     futures_lite::future::block_on(m.cluster.view.changed(seen));
     assert!(m.cluster.view.epoch() > seen);
 
-    // Idle, the monitor polls every second; while a session waits, every millisecond or so,
-    // over the same connections (the ids of the monitor user's connections do not change).
+    // Idle, the monitor polls every second; while a session waits, it sweeps every backend every
+    // few milliseconds, over the same connections (the ids of the monitor user's connections do
+    // not change). Fast polling is shown by 20 publishes well before idle polling could make
+    // them (20 s): a deadline, not a rate, so a loaded machine (replicas still applying the
+    // previous test's 16 MiB rows) stalling a few rounds does not fail it.
     let before = monitor_connections(flavor);
     let idle = publishes_during(&m, Duration::from_millis(500));
     let fast = {
         let _waiting = m.cluster.view.waiting();
-        publishes_during(&m, Duration::from_millis(500))
+        time_to_publish(&m, FAST_PUBLISHES, FAST_DEADLINE)
     };
     let after = monitor_connections(flavor);
     assert!(
         before.iter().all(|id| after.contains(id)),
         "monitor connections were replaced: {before:?}, then {after:?}"
     );
-    eprintln!("[monitor/{flavor}] publishes in 500 ms: {idle} idle, {fast} while a session waits");
+    eprintln!("[monitor/{flavor}] publishes in 500 ms idle: {idle}");
     assert!(idle <= 2, "{idle} publishes in 500 ms while idle");
-    assert!(
-        fast >= 20,
-        "{fast} publishes in 500 ms while a session waits"
-    );
+    let Some(fast) = fast else {
+        panic!("fewer than {FAST_PUBLISHES} publishes in {FAST_DEADLINE:?} while a session waits");
+    };
+    eprintln!("[monitor/{flavor}] {FAST_PUBLISHES} publishes while a session waits took {fast:?}");
 
     // A probe request is answered by a primary query sent after it, without waiting for the
     // idle interval.
