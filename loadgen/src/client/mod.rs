@@ -3,7 +3,7 @@
 //! the options to connect with, and the parameters statements take.
 //!
 //! It must not know about workloads, timing or statistics. The implementation is [`wire::Wire`]
-//! (the MySQL protocol on sluice's codecs, one task per connection on a glommio executor); the
+//! (the MySQL protocol on sluice's codecs, one task per connection on its thread's executor); the
 //! trait is async with static dispatch, so workloads are generic over it and the unit tests run
 //! them against [`fake::FakeClient`].
 

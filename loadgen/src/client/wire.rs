@@ -1,5 +1,5 @@
 //! [`Wire`]: the [`Client`] loadgen runs with, one MySQL-protocol connection as a task on its
-//! thread's glommio executor. Opening it is sluice's backend login (`BackendConn::connect`: TCP,
+//! thread's executor. Opening it is sluice's backend login (`BackendConn::connect`: TCP,
 //! greeting, `mysql_native_password` or `caching_sha2_password` including full authentication with
 //! the server's RSA key, within a timeout); packets go through sluice's `PacketConn`. Commands are
 //! built in one reused buffer ([`super::command`]) and replies read packet by packet

@@ -5,7 +5,7 @@
 //! gives (open loop, the task sleeping on a timer until then; requests still due when the duration
 //! is over are counted as unsent) — timing each from its start or its scheduled instant,
 //! recording it, and reconnecting after a lost connection. No timer is pending while a closed
-//! loop runs (glommio re-arms pending timers around every sleep); a connection still waiting for
+//! loop runs (a pending timer would cost a timerfd update per wait); a connection still waiting for
 //! a reply long after the end is abandoned by the main thread, not watched here.
 //!
 //! It must not print anything but stale-read examples and a connection's giving up, and must not
