@@ -20,7 +20,6 @@ use tracing::{info, warn};
 use crate::config::Config;
 pub use error::RuntimeError;
 pub use monitor::{spawn_monitor, MonitorHandle};
-pub use net::GlommioNet;
 
 /// io_uring registered-buffer memory per executor. Small: sluice does its own buffering, and the
 /// locked-memory limit on many hosts is a few MiB.
