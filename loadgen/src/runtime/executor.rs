@@ -148,6 +148,7 @@ impl Executor {
         });
         let main_waker = Waker::from(main.clone());
         let mut batch = Vec::new();
+        let mut woken = Vec::new();
         let mut busy_rounds = 0u32;
         loop {
             if main.queued.swap(false, Ordering::SeqCst) {
@@ -164,7 +165,8 @@ impl Executor {
             if main.queued.load(Ordering::SeqCst) || !self.queue.lock().is_empty() {
                 busy_rounds += 1;
                 if busy_rounds % ROUNDS_PER_POLL == 0 {
-                    self.reactor.wait(false)?;
+                    self.reactor.wait(false, &mut woken)?;
+                    woken.drain(..).for_each(Waker::wake);
                 }
                 continue;
             }
@@ -173,11 +175,13 @@ impl Executor {
             // A wake-up between the check above and `sleeping` rang no bell: look once more.
             let idle = self.queue.lock().is_empty() && !main.queued.load(Ordering::SeqCst);
             let waited = if idle {
-                self.reactor.wait(true)
+                self.reactor.wait(true, &mut woken)
             } else {
                 Ok(())
             };
+            // Awake again before waking anything: these wake-ups come from this thread.
             self.queue.sleeping.store(false, Ordering::SeqCst);
+            woken.drain(..).for_each(Waker::wake);
             waited?;
         }
     }

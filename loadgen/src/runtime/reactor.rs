@@ -225,9 +225,11 @@ impl Reactor {
         self.timers.borrow_mut().remove(&key);
     }
 
-    /// Waits for events (until the earliest timer if `block`, else not at all), then wakes
-    /// whatever became ready and every timer that is due.
-    pub(super) fn wait(&self, block: bool) -> io::Result<()> {
+    /// Waits for events (until the earliest timer if `block`, else not at all) and adds the
+    /// wakers of whatever became ready, and of every timer that is due, to `woken`. The caller
+    /// wakes them once it no longer counts as asleep: a wake-up from this thread must not ring the
+    /// bell.
+    pub(super) fn wait(&self, block: bool, woken: &mut Vec<Waker>) -> io::Result<()> {
         let timeout = if block { self.arm_timer()? } else { 0 };
         let mut events = self.events.borrow_mut();
         let n = match self.epoll.wait(&mut events, timeout) {
@@ -235,9 +237,6 @@ impl Reactor {
             Err(Errno::EINTR) => 0,
             Err(err) => return Err(err.into()),
         };
-        // Wakers run after the borrow of the event list ends: waking only queues tasks, but a
-        // waker may be anything.
-        let mut woken: Vec<Waker> = Vec::new();
         for ev in &events[..n] {
             match ev.data() {
                 BELL_TOKEN => self.drain(self.bell.fd.as_raw_fd()),
@@ -245,14 +244,11 @@ impl Reactor {
                     self.drain(self.timerfd.as_fd().as_raw_fd());
                     self.armed.set(None);
                 }
-                token => self.dispatch(token, ev.events(), &mut woken),
+                token => self.dispatch(token, ev.events(), woken),
             }
         }
         drop(events);
-        self.take_due_timers(&mut woken);
-        for w in woken {
-            w.wake();
-        }
+        self.take_due_timers(woken);
         Ok(())
     }
 
@@ -339,6 +335,13 @@ mod tests {
         }
     }
 
+    /// One wait, waking what it found.
+    fn wait(r: &Reactor, block: bool) {
+        let mut woken = Vec::new();
+        r.wait(block, &mut woken).expect("wait");
+        woken.into_iter().for_each(Waker::wake);
+    }
+
     fn counter() -> (Arc<Count>, Waker) {
         let c = Arc::new(Count(AtomicUsize::new(0)));
         (c.clone(), Waker::from(c))
@@ -353,20 +356,20 @@ mod tests {
         let (mut ours, _) = listener.accept().expect("accept");
         ours.set_nonblocking(true).expect("nonblocking");
         let (token, readiness) = r.register(&ours, true).expect("register");
-        r.wait(false).expect("wait");
+        wait(&r, false);
         let mut buf = [0u8; 8];
         assert!(ours.read(&mut buf).is_err(), "nothing sent yet");
         readiness.clear_readable();
         let (count, waker) = counter();
         readiness.wait_readable(&waker);
         peer.write_all(b"hi").expect("write");
-        r.wait(true).expect("wait");
+        wait(&r, true);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
         assert!(readiness.readable());
         assert_eq!(ours.read(&mut buf).expect("read"), 2);
         // The peer closes: a short read no longer clears readability (EOF must be seen).
         drop(peer);
-        r.wait(true).expect("wait");
+        wait(&r, true);
         readiness.clear_readable();
         assert!(readiness.readable());
         r.deregister(token);
@@ -384,13 +387,13 @@ mod tests {
         r.add_timer(now + Duration::from_millis(30), w3);
         r.remove_timer(k2);
         while first.0.load(Ordering::SeqCst) == 0 {
-            r.wait(true).expect("wait");
+            wait(&r, true);
         }
         assert!(now.elapsed() >= Duration::from_millis(5));
         assert_eq!(removed.0.load(Ordering::SeqCst), 0);
         assert_eq!(later.0.load(Ordering::SeqCst), 0);
         while later.0.load(Ordering::SeqCst) == 0 {
-            r.wait(true).expect("wait");
+            wait(&r, true);
         }
         assert!(now.elapsed() >= Duration::from_millis(30));
     }
@@ -403,7 +406,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
             bell.ring();
         });
-        r.wait(true).expect("wait");
+        wait(&r, true);
         t.join().expect("join");
     }
 }
