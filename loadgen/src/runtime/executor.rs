@@ -375,9 +375,9 @@ mod tests {
 
     #[test]
     fn a_waker_used_on_another_thread_wakes_a_sleeping_executor() {
-        let out = block_on(async {
+        let (out, rung) = block_on(async {
             let mut sent = false;
-            futures_lite::future::poll_fn(|cx| {
+            let out = futures_lite::future::poll_fn(|cx| {
                 if sent {
                     return Poll::Ready(7);
                 }
@@ -389,10 +389,44 @@ mod tests {
                 });
                 Poll::Pending
             })
-            .await
+            .await;
+            (out, with_current(|ex| ex.queue.bell.times_rung()))
         })
         .expect("runs");
         assert_eq!(out, 7);
+        assert_eq!(rung, 1, "the other thread rang the bell once");
+    }
+
+    #[test]
+    fn wake_ups_from_the_executors_own_thread_never_ring_its_bell() {
+        use super::super::tcp::TcpStream;
+        use futures_lite::{AsyncReadExt, AsyncWriteExt};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (server, _) = listener.accept().expect("accept");
+        let rung = block_on(async move {
+            let mut client = TcpStream::from_std(client).expect("register");
+            // An echo task on the same executor: every reply wakes the client from a wait.
+            let echo = spawn_local(async move {
+                let mut server = TcpStream::from_std(server).expect("register");
+                let mut buf = [0u8; 64];
+                for _ in 0..100 {
+                    let n = server.read(&mut buf).await.expect("read");
+                    server.write_all(&buf[..n]).await.expect("write");
+                }
+            });
+            for i in 0..100u8 {
+                client.write_all(&[i]).await.expect("write");
+                let mut one = [0u8; 1];
+                client.read_exact(&mut one).await.expect("read");
+                assert_eq!(one[0], i);
+            }
+            echo.await;
+            with_current(|ex| ex.queue.bell.times_rung())
+        })
+        .expect("runs");
+        assert_eq!(rung, 0);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
@@ -57,32 +58,37 @@ pub(super) struct Readiness {
     closed: Cell<bool>,
 }
 
+/// One direction of a registered socket, for [`Readiness`]'s methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dir {
+    Read,
+    Write,
+}
+
 impl Readiness {
-    pub(super) fn readable(&self) -> bool {
-        self.read.ready.get()
-    }
-
-    pub(super) fn writable(&self) -> bool {
-        self.write.ready.get()
-    }
-
-    /// The socket was found empty (or a short read emptied it): wait for the next edge.
-    pub(super) fn clear_readable(&self) {
-        if !self.closed.get() {
-            self.read.ready.set(false);
+    fn direction(&self, dir: Dir) -> &Direction {
+        match dir {
+            Dir::Read => &self.read,
+            Dir::Write => &self.write,
         }
     }
 
-    pub(super) fn clear_writable(&self) {
-        self.write.ready.set(false);
+    /// Whether the next attempt in `dir` must make the system call.
+    pub(super) fn is_ready(&self, dir: Dir) -> bool {
+        self.direction(dir).ready.get()
     }
 
-    pub(super) fn wait_readable(&self, waker: &Waker) {
-        self.read.wait(waker);
+    /// The socket was found empty (read) or full (write): wait for the next edge. Reads never
+    /// wait once the peer has closed.
+    pub(super) fn clear(&self, dir: Dir) {
+        if dir == Dir::Write || !self.closed.get() {
+            self.direction(dir).ready.set(false);
+        }
     }
 
-    pub(super) fn wait_writable(&self, waker: &Waker) {
-        self.write.wait(waker);
+    /// Wakes `waker` at the next edge in `dir`.
+    pub(super) fn wait(&self, dir: Dir, waker: &Waker) {
+        self.direction(dir).wait(waker);
     }
 }
 
@@ -97,12 +103,20 @@ struct Slot {
 #[derive(Clone)]
 pub(super) struct Bell {
     fd: Arc<OwnedFd>,
+    /// How often it was rung (a wake-up from the executor's own thread never should).
+    rung: Arc<AtomicU64>,
 }
 
 impl Bell {
     pub(super) fn ring(&self) {
+        self.rung.fetch_add(1, Ordering::Relaxed);
         // EAGAIN: the counter is already non-zero, so the reactor wakes anyway.
         let _ = nix::unistd::write(self.fd.as_raw_fd(), &1u64.to_ne_bytes());
+    }
+
+    #[cfg(test)]
+    pub(super) fn times_rung(&self) -> u64 {
+        self.rung.load(Ordering::Relaxed)
     }
 }
 
@@ -137,7 +151,10 @@ impl Reactor {
         )?;
         Ok(Reactor {
             epoll,
-            bell: Bell { fd: Arc::new(bell) },
+            bell: Bell {
+                fd: Arc::new(bell),
+                rung: Arc::default(),
+            },
             timerfd,
             armed: Cell::new(None),
             slots: RefCell::default(),
@@ -359,19 +376,19 @@ mod tests {
         wait(&r, false);
         let mut buf = [0u8; 8];
         assert!(ours.read(&mut buf).is_err(), "nothing sent yet");
-        readiness.clear_readable();
+        readiness.clear(Dir::Read);
         let (count, waker) = counter();
-        readiness.wait_readable(&waker);
+        readiness.wait(Dir::Read, &waker);
         peer.write_all(b"hi").expect("write");
         wait(&r, true);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        assert!(readiness.readable());
+        assert!(readiness.is_ready(Dir::Read));
         assert_eq!(ours.read(&mut buf).expect("read"), 2);
         // The peer closes: a short read no longer clears readability (EOF must be seen).
         drop(peer);
         wait(&r, true);
-        readiness.clear_readable();
-        assert!(readiness.readable());
+        readiness.clear(Dir::Read);
+        assert!(readiness.is_ready(Dir::Read));
         r.deregister(token);
     }
 

@@ -18,7 +18,7 @@ use nix::errno::Errno;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::executor::{try_current, with_current};
-use super::reactor::Readiness;
+use super::reactor::{Dir, Readiness};
 use super::timer::sleep;
 
 pub struct TcpStream {
@@ -36,6 +36,12 @@ impl TcpStream {
             token,
             readiness,
         })
+    }
+
+    /// Takes over a connected (blocking or not) socket.
+    #[cfg(test)]
+    pub(super) fn from_std(socket: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::register(socket, true)
     }
 
     /// Opens a connection to `addr` with TCP_NODELAY set, failing after `timeout`.
@@ -76,10 +82,10 @@ impl TcpStream {
     }
 
     fn poll_writable(&self, cx: &Context<'_>) -> Poll<()> {
-        if self.readiness.writable() {
+        if self.readiness.is_ready(Dir::Write) {
             return Poll::Ready(());
         }
-        self.readiness.wait_writable(cx.waker());
+        self.readiness.wait(Dir::Write, cx.waker());
         Poll::Pending
     }
 }
@@ -93,6 +99,36 @@ impl Drop for TcpStream {
     }
 }
 
+/// Runs `op` (one read or write system call of `len` bytes) if the socket may be ready in
+/// `dir`; waits for the reactor's next edge if it is not, or turns out not to be.
+fn poll_io(
+    readiness: &Readiness,
+    dir: Dir,
+    cx: &Context<'_>,
+    len: usize,
+    mut op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        if !readiness.is_ready(dir) {
+            readiness.wait(dir, cx.waker());
+            return Poll::Pending;
+        }
+        match op() {
+            Ok(n) => {
+                // A short read emptied the socket, a short write filled it (a read of 0 is
+                // the end of the stream, which stays readable).
+                if n < len && (n > 0 || dir == Dir::Write) {
+                    readiness.clear(dir);
+                }
+                return Poll::Ready(Ok(n));
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(dir),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Poll::Ready(Err(err)),
+        }
+    }
+}
+
 impl AsyncRead for TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -100,25 +136,10 @@ impl AsyncRead for TcpStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        loop {
-            if !this.readiness.readable() {
-                this.readiness.wait_readable(cx.waker());
-                return Poll::Pending;
-            }
-            match (&this.socket).read(buf) {
-                Ok(n) => {
-                    if n > 0 && n < buf.len() {
-                        this.readiness.clear_readable();
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    this.readiness.clear_readable();
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
+        let len = buf.len();
+        poll_io(&this.readiness, Dir::Read, cx, len, || {
+            (&this.socket).read(buf)
+        })
     }
 }
 
@@ -129,25 +150,9 @@ impl AsyncWrite for TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        loop {
-            if !this.readiness.writable() {
-                this.readiness.wait_writable(cx.waker());
-                return Poll::Pending;
-            }
-            match (&this.socket).write(buf) {
-                Ok(n) => {
-                    if n < buf.len() {
-                        this.readiness.clear_writable();
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    this.readiness.clear_writable();
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
+        poll_io(&this.readiness, Dir::Write, cx, buf.len(), || {
+            (&this.socket).write(buf)
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
