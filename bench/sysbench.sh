@@ -67,35 +67,15 @@ for p in "${peers[@]}"; do
     targets+=("$name $pport ${ppid:--}")
 done
 
-SB=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app --mysql-db=sbtest
-    --tables=4 --table-size=10000 --report-interval=0 --histogram=off --percentile=50)
+source bench/tools/sysbench-rounds.sh
 read -r -a EXTRA <<<"$extra"
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" cleanup >/dev/null 2>&1 || true
 sysbench oltp_point_select "${SB[@]}" --mysql-port="$primary" --threads=4 prepare >/dev/null
 # Let the replicas apply the fresh tables before reads go there.
 sleep 2
 
-ticks() { if [[ $1 == - ]]; then echo 0; else awk '{print $14 + $15}' "/proc/$1/stat"; fi; }
-hz=$(getconf CLK_TCK)
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 results=target/bench/results.txt
-: >"$results"
-
-for threads in $thread_counts; do
-    for round in $(seq "$rounds"); do
-        for t in "${targets[@]}"; do
-            read -r name tport tpid <<<"$t"
-            t0=$(ticks "$tpid")
-            line=$(sysbench "$workload" "${SB[@]}" "${EXTRA[@]}" --mysql-port="$tport" --threads="$threads" --time="$time_s" run |
-                awk '/queries:/ {q=$2; gsub(/[(]/,"",$3); qps=$3} /50th percentile/ {p=$3} /ignored errors:/ {e=$3} END {print qps, p * 1000, q, e + 0}')
-            t1=$(ticks "$tpid")
-            read -r qps p50 queries errors <<<"$line"
-            cpu=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v q="$queries" 'BEGIN {printf "%.1f", (q > 0 ? d / hz * 1e6 / q : 0)}')
-            echo "$threads $round $name $qps $p50 $cpu $errors" >>"$results"
-            echo "threads=$threads round=$round $name: $qps qps, p50 ${p50} µs, cpu ${cpu} µs/query, $errors ignored errors" >&2
-        done
-    done
-done
+sb_rounds "$workload" "$thread_counts" "$rounds" "$time_s" "$results"
 
 if [[ $workload == oltp_point_select ]]; then out=bench/results/point-select-$flavor.md; else out=bench/results/${workload//_/-}-$flavor.md; fi
 {
@@ -104,22 +84,7 @@ if [[ $workload == oltp_point_select ]]; then out=bench/results/point-select-$fl
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds interleaved rounds of ${time_s}s per target and thread count; medians of rounds."
     echo "Command: \`bench/sysbench.sh --flavor $flavor --workload $workload --time $time_s --rounds $rounds --threads \"$thread_counts\"${extra:+ --sysbench-args \"$extra\"}$( ((pump)) || echo ' --no-pump')\`"
     echo
-    echo "| threads | target | qps | vs direct | p50 µs | added p50 µs | CPU µs/query | CPU s/100k queries |"
-    echo "|---|---|---|---|---|---|---|---|"
-    for threads in $thread_counts; do
-        dq=$(awk -v t="$threads" '$1 == t && $3 == "direct" {print $4}' "$results" | median)
-        dp=$(awk -v t="$threads" '$1 == t && $3 == "direct" {print $5}' "$results" | median)
-        for t in "${targets[@]}"; do
-            read -r name _ tpid <<<"$t"
-            q=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $4}' "$results" | median)
-            p=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $5}' "$results" | median)
-            c=$(awk -v t="$threads" -v n="$name" '$1 == t && $3 == n {print $6}' "$results" | median)
-            awk -v t="$threads" -v n="$name" -v q="$q" -v dq="$dq" -v p="$p" -v dp="$dp" -v c="$c" -v pid="$tpid" 'BEGIN {
-                cpu = (pid == "-") ? "-" : sprintf("%.1f", c); cpu100 = (pid == "-") ? "-" : sprintf("%.2f", c / 10)
-                printf "| %d | %s | %.0f | %.2f | %.0f | %+.0f | %s | %s |\n", t, n, q, q / dq, p, p - dp, cpu, cpu100
-            }'
-        done
-    done
+    sb_table "$thread_counts" "$results"
     echo
     echo "sysbench rounds latency percentiles to 10 µs steps at this scale. CPU is utime+stime of the"
     echo "proxy process over its own rounds (direct has no proxy process)."

@@ -4,6 +4,8 @@
 # point-select, 4 sbtest tables of 10,000 rows (bench/run.sh's prepare makes them). Prints per run
 # and the medians: queries/s, p50, and the client's own CPU µs per query (sysbench's from
 # /usr/bin/time, loadgen's from its --json report).
+# Each run's output is read by bench/tools/run_results.py, as in bench/run.sh (sysbench's p50 from
+# its latency histogram).
 #
 #   bench/tools/loadgen-ab.sh [--flavor mariadb|mysql] [--time S] [--rounds N] [--connections "1 8"]
 #                             [--loadgen NAME=PATH]...
@@ -30,41 +32,25 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-sb() { # connections -> "qps p50_us cpu_us_per_query"
-    /usr/bin/time -f "%U %S" -o "$out/time" sysbench oltp_point_select --mysql-host=127.0.0.1 \
-        --mysql-port="$port" --mysql-user=app --mysql-password=app --mysql-db=sbtest --tables=4 \
-        --table-size=10000 --threads="$1" --time="$time_s" --report-interval=0 --percentile=50 \
-        run >"$out/sb" 2>&1
-    python3 - "$out/sb" "$out/time" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-queries = int(re.search(r"queries:\s+(\d+)", text).group(1))
-qps = float(re.search(r"queries:\s+\d+\s+\(([\d.]+) per sec", text).group(1))
-p50 = float(re.search(r"50th percentile:\s+([\d.]+)", text).group(1)) * 1000
-user, system = map(float, open(sys.argv[2]).read().split()[-2:])
-print(f"{qps:.0f} {p50:.0f} {(user + system) / queries * 1e6:.1f}")
-PY
+runs=$out/runs.jsonl
+: >"$runs"
+record() { # tool connections round target cpu_s <output
+    python3 bench/tools/run_results.py record --tool "$1" --workload point-select --connections "$2" \
+        --round "$3" --target "$4" --cpu-s "$5" | tee -a "$runs" | python3 bench/tools/run_results.py line >&2
 }
 
-lg() { # binary connections -> "qps p50_us cpu_us_per_query"
-    "$1" --host 127.0.0.1 --port "$port" -u app -p app --database sbtest --tables 4 \
-        --table-size 10000 --workload point-select --connections "$2" --duration "${time_s}s" \
-        --json 2>/dev/null | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print("%.0f %s %.1f" % (r["throughput_per_sec"], r["latency_us"]["p50"], r["cpu_us_per_query"]))'
-}
-
-: >"$out/runs"
 for ((round = 1; round <= rounds; round++)); do
     for c in $conns; do
-        line=$(sb "$c")
-        echo "round=$round connections=$c sysbench: $line" >&2
-        echo "$c sysbench $line" >>"$out/runs"
+        /usr/bin/time -f "%U %S" -o "$out/time" sysbench oltp_point_select --mysql-host=127.0.0.1 \
+            --mysql-port="$port" --mysql-user=app --mysql-password=app --mysql-db=sbtest --tables=4 \
+            --table-size=10000 --threads="$c" --time="$time_s" --report-interval=0 --histogram=on \
+            run >"$out/sb"
+        record sysbench "$c" "$round" sysbench "$(awk '{print $1 + $2}' "$out/time")" <"$out/sb"
         for spec in "${loadgens[@]}"; do
-            line=$(lg "${spec#*=}" "$c")
-            echo "round=$round connections=$c ${spec%%=*}: $line" >&2
-            echo "$c ${spec%%=*} $line" >>"$out/runs"
+            "${spec#*=}" --host 127.0.0.1 --port "$port" -u app -p app --database sbtest --tables 4 \
+                --table-size 10000 --workload point-select --connections "$c" \
+                --duration "${time_s}s" --json 2>/dev/null >"$out/lg"
+            record loadgen "$c" "$round" "${spec%%=*}" client <"$out/lg"
         done
     done
 done
@@ -73,16 +59,17 @@ echo "# loadgen against sysbench, direct to the $flavor primary ($(date -u +%Y-%
 echo
 echo "$rounds interleaved rounds of ${time_s}s; medians of rounds. Command: \`bench/tools/loadgen-ab.sh --flavor $flavor --time $time_s --rounds $rounds --connections \"$conns\"$(printf ' --loadgen %s' "${loadgens[@]}")\`"
 echo
-python3 - "$out/runs" <<'PY'
-import statistics, sys
+python3 - "$runs" <<'PY'
+import json, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    c, name, qps, p50, cpu = line.split()
-    runs.setdefault((int(c), name), []).append((float(qps), float(p50), float(cpu)))
+    r = json.loads(line)
+    runs.setdefault((r["connections"], r["target"]), []).append(r)
 print("| connections | client | queries/s | vs sysbench | p50 µs | client CPU µs/query |")
 print("|---|---|---|---|---|---|")
+med = lambda rs, key: statistics.median(r[key] for r in rs)
 for (c, name), rs in runs.items():
-    med = [statistics.median(x) for x in zip(*rs)]
-    base = statistics.median(r[0] for r in runs[(c, "sysbench")])
-    print(f"| {c} | {name} | {med[0]:.0f} | {med[0] / base:.2f} | {med[1]:.0f} | {med[2]:.1f} |")
+    base = med(runs[(c, "sysbench")], "qps")
+    print(f"| {c} | {name} | {med(rs, 'qps'):.0f} | {med(rs, 'qps') / base:.2f} | "
+          f"{med(rs, 'p50'):.0f} | {med(rs, 'cpu_us_per_query'):.1f} |")
 PY

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """bench/run.sh's results: one run's output to one JSON line, and the runs to medians.
 
-  record --tool loadgen|sysbench --workload W --connections C --round R --target T --cpu-s S|null
+  record --tool loadgen|sysbench --workload W --connections C --round R --target T --cpu-s S|null|client
       reads loadgen's --json report or sysbench's text output (with --histogram=on) on stdin,
-      prints one JSON line: throughput, latency percentiles (µs), queries, errors, proxy CPU.
+      prints one JSON line: throughput, latency percentiles (µs), queries, errors, and the CPU
+      seconds given (a proxy's), or with `client` loadgen's own from its report.
   line
       reads one such JSON line on stdin, prints it as one human line (progress on stderr).
   render --json SUMMARY.json --markdown OUT.md
@@ -39,6 +40,8 @@ def parse_loadgen(text):
         "p99": lat["p99"],
         "p999": lat["p999"],
         "errors": r["errors"]["total"],
+        # loadgen's own CPU over the measured part (for `record --cpu-s client`).
+        "client_cpu_s": r["cpu_s"]["user"] + r["cpu_s"]["sys"],
     }
 
 
@@ -87,7 +90,11 @@ def parse_sysbench(text):
 def cmd_record(a):
     text = sys.stdin.read()
     parsed = parse_loadgen(text) if a.tool == "loadgen" else parse_sysbench(text)
-    cpu_s = None if a.cpu_s in ("null", "-", "") else float(a.cpu_s)
+    if a.cpu_s == "client":
+        cpu_s = parsed.pop("client_cpu_s")
+    else:
+        parsed.pop("client_cpu_s", None)
+        cpu_s = None if a.cpu_s in ("null", "-", "") else float(a.cpu_s)
     rec = {
         "tool": a.tool,
         "workload": a.workload,
