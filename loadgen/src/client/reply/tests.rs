@@ -199,9 +199,7 @@ fn prepare_ok_with_and_without_definitions() {
     );
     let mut err = Vec::new();
     encode_err(&mut err, &MysqlError::new(1295, "HY000", "not supported"));
-    let refused = PrepareReader::new(NEW)
-        .feed(err.len(), &err)
-        .expect_err("ERR");
+    let refused = feed_whole(&mut PrepareReader::new(NEW), &err).expect_err("ERR");
     assert_eq!(refused.code(), 1295);
 }
 
