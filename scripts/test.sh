@@ -15,6 +15,15 @@ export SLUICE_TEST_FLAVORS=$flavors
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Free disk where the build and the servers write, at the start and whatever way the run ends: the
+# servers answer a full disk with errors (1114 "table is full") that look like test failures.
+disk_report() {
+    step "free disk ($1)"
+    df -h . /var/lib 2>/dev/null | awk 'NR == 1 || !seen[$0]++'
+}
+disk_report "before"
+trap 'disk_report "at exit"' EXIT
+
 step "toolchain"
 if ! command -v cargo >/dev/null; then
     echo "cargo is required (rustup stable)" >&2
