@@ -542,3 +542,38 @@ fn change_user_resets_state() {
         );
     });
 }
+
+/// A pooled connection another session changed (`SET NAMES latin1`) is reset on the server
+/// before a session without that setting uses it (one connection per backend here, so it is the
+/// only one). The reset must leave the character set of the login, as on a new connection: MySQL
+/// resets it to the server's default instead.
+#[test]
+fn reset_pooled_connection_keeps_the_logins_character_set() {
+    each_flavor("ss_reset_charset", |ctx| {
+        let sluice = Sluice::start_primary_only_with(ctx.flavor, |cfg| {
+            cfg.replace("[pool]\n", "[pool]\nmax_per_shard = 1\n")
+        });
+        let sql = "SELECT @@character_set_client, @@character_set_connection, \
+                   @@character_set_results, @@collation_connection, CHAR_LENGTH('\u{e9}')";
+        let expected: Row = row_of(&mut ctx.flavor.direct_conn(), sql);
+        let expected = expected.unwrap();
+        let mut a = sluice.conn();
+        exec(&mut a, "SET NAMES latin1");
+        exec(&mut a, "SELECT 1");
+        for round in 0..3 {
+            let mut b = sluice.conn();
+            let got: Row = row_of(&mut b, sql);
+            assert_eq!(
+                got.unwrap(),
+                expected,
+                "round {round}: a new session on the connection another session set to latin1 \
+                 (through sluice, left) vs a new connection to the primary (right)"
+            );
+            drop(b);
+            // Back to latin1 for the next round: the next session gets it reset again.
+            exec(&mut a, "SELECT 1");
+        }
+        let latin1: Row = row_of(&mut a, "SELECT @@character_set_client");
+        assert_eq!(latin1.unwrap(), vec![Value::from("latin1")]);
+    });
+}

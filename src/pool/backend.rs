@@ -36,6 +36,8 @@ pub struct BackendConn<S> {
     /// What the server's greeting offered (before negotiation) and its default collation.
     pub server_capabilities: u32,
     pub server_collation: u8,
+    /// The collation the login asked for (the client's): the connection's character set.
+    pub collation: u8,
 }
 
 impl<S> BackendConn<S> {

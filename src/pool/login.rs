@@ -143,6 +143,7 @@ async fn login_on<S: crate::net::Stream>(
                     server_version,
                     server_capabilities: server_caps,
                     server_collation,
+                    collation: login.collation,
                 })
             }
             Some(ERR_HEADER) => return Err(rejected(&payload)),

@@ -108,6 +108,11 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 }),
             };
             if let Some(mut c) = reused {
+                // A statement reading what its session's previous statement left: on a clean
+                // connection (see `Wanted::last_insert_id`).
+                if want.last_insert_id.is_some() && !c.state.reset {
+                    c.state.reset_for(want);
+                }
                 return match sync(&mut c.conn, &mut c.state, want, false).await {
                     Ok(()) => Ok(c),
                     // An idle connection the server closed (restart, kill, wait_timeout): the
@@ -142,6 +147,18 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 });
             }
         }
+    }
+
+    /// Brings a connection the session already has in line with `want` (see [`sync`]).
+    pub async fn bring_in_line(
+        &self,
+        conn: &mut PooledConn<S>,
+        want: &Wanted<'_>,
+    ) -> Result<(), BackendError> {
+        let backend = conn.backend();
+        sync(&mut conn.conn, &mut conn.state, want, false)
+            .await
+            .map_err(|e| self.sync_failed(backend, e))
     }
 
     /// Gives a connection back for reuse (or closes it if it carries state no one else may see).
@@ -343,6 +360,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
             schema: None,
             settings: &settings,
             multi_statements: login.key.capabilities & cap::MULTI_STATEMENTS != 0,
+            last_insert_id: None,
         };
         // Probe a backend marked down (its back-off passed), and top up `min_idle`.
         let probe = info.health.is_down() && info.health.usable();

@@ -51,6 +51,13 @@ pub struct Wanted<'a> {
     pub schema: Option<&'a Rc<[u8]>>,
     pub settings: &'a Settings,
     pub multi_statements: bool,
+    /// The connection's `LAST_INSERT_ID()` must be this. A statement that reads what the
+    /// session's previous one left on its connection (`LAST_INSERT_ID()`, `SHOW WARNINGS`, ...)
+    /// wants it when it runs on another connection, or on one whose value is not the session's.
+    /// A pooled connection checked out for such a statement is also reset on the server first
+    /// (COM_RESET_CONNECTION), so it shows no diagnostics its last user left (a `SET` would not
+    /// clear them on MariaDB, which clears them only for statements that use a table).
+    pub last_insert_id: Option<u64>,
 }
 
 /// A statement prepared on one backend connection.
@@ -75,6 +82,9 @@ pub struct ConnState {
     pub tainted: bool,
     /// The next sync starts with COM_RESET_CONNECTION (see [`ConnState::reset_for`]).
     pub reset: bool,
+    /// `LAST_INSERT_ID()` on the server, as far as sluice knows: 0 when opened or reset, then the
+    /// last insert id an OK reported or sluice set.
+    pub last_insert_id: u64,
 }
 
 impl ConnState {
@@ -87,6 +97,7 @@ impl ConnState {
             closing: Vec::new(),
             tainted: false,
             reset: false,
+            last_insert_id: 0,
         }
     }
 
@@ -102,6 +113,7 @@ impl ConnState {
         // The server's option after a reset is not documented: set it explicitly.
         self.multi_statements = !want.multi_statements;
         self.reset = true;
+        self.last_insert_id = 0;
     }
 
     /// Records a statement prepared on this connection; returns the ids the server should
@@ -182,6 +194,7 @@ mod tests {
             schema: Some(&db),
             settings: &ab,
             multi_statements: false,
+            last_insert_id: None,
         };
         assert_eq!(state.distance(&want), Some(1));
         let other: Rc<[u8]> = Rc::from(&b"other"[..]);
@@ -189,6 +202,7 @@ mod tests {
             schema: Some(&other),
             settings: &a,
             multi_statements: true,
+            last_insert_id: None,
         };
         assert_eq!(state.distance(&want), Some(2));
     }

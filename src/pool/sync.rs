@@ -1,6 +1,7 @@
 //! Bringing a backend connection in line with what a session wants before a statement runs on
-//! it: the multi-statements option (COM_SET_OPTION), the schema (COM_INIT_DB) and the session
-//! settings it lacks (the session's `SET` statements, in order). The commands are written in one
+//! it: the multi-statements option (COM_SET_OPTION), the schema (COM_INIT_DB), the session
+//! settings it lacks (the session's `SET` statements, in order) and, when asked, the session's
+//! `LAST_INSERT_ID()`. The commands are written in one
 //! batch and their replies read in order, so catching up costs one round trip. It must not choose
 //! connections.
 
@@ -102,6 +103,14 @@ pub async fn sync<S: Stream>(
     if reset {
         write_small_packet(&mut out, 0, |p| p.push(com::RESET_CONNECTION));
         steps.push(Step::Single);
+        // MySQL resets the character set to the server's default, not the login's.
+        let c = conn.collation;
+        let sql = format!(
+            "SET character_set_client = {c}, character_set_results = {c}, \
+             collation_connection = {c}"
+        );
+        queue_query(&mut out, sql.as_bytes());
+        steps.push(Step::Query);
     }
     // A reset turns the tracking switches back to the server's defaults too.
     let track =
@@ -137,6 +146,12 @@ pub async fn sync<S: Stream>(
         queue_query(&mut out, stmt);
         steps.push(Step::Query);
     }
+    if let Some(id) = want.last_insert_id.filter(|id| *id != state.last_insert_id) {
+        let mut sql = b"SET @@SESSION.last_insert_id = ".to_vec();
+        sql.extend_from_slice(id.to_string().as_bytes());
+        queue_query(&mut out, &sql);
+        steps.push(Step::Query);
+    }
     if steps.is_empty() {
         if !out.is_empty() {
             conn.conn.write_all(&out).await.map_err(SyncError::Wire)?;
@@ -168,6 +183,9 @@ pub async fn sync<S: Stream>(
         state.schema = want.schema.cloned();
     }
     state.settings = Rc::clone(want.settings);
+    if let Some(id) = want.last_insert_id {
+        state.last_insert_id = id;
+    }
     Ok(())
 }
 

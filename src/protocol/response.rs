@@ -127,15 +127,38 @@ pub fn decode_err(payload: &[u8]) -> Option<MysqlError> {
 /// Status flags of a packet that ends a reply or a result set: an EOF (`0xfe`, short) or an OK.
 /// `None` if the packet is neither.
 pub fn terminator_status(payload: &[u8], caps: u32) -> Option<u16> {
+    terminator(payload, caps).map(|t| t.status)
+}
+
+/// What the OK or EOF packet that ends a reply says about the statement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminator {
+    pub status: u16,
+    /// The statement's warning count (what `SHOW WARNINGS` would list).
+    pub warnings: u16,
+    /// The OK packet's last-insert-id field (0 in an EOF packet).
+    pub insert_id: u64,
+}
+
+/// Reads a reply-ending OK or EOF packet (see [`terminator_status`]).
+pub fn terminator(payload: &[u8], caps: u32) -> Option<Terminator> {
     match payload.first() {
-        Some(&EOF_HEADER) if payload.len() < 9 => {
-            if payload.len() >= 5 {
-                Some(u16::from_le_bytes([payload[3], payload[4]]))
-            } else {
-                Some(0)
+        Some(&EOF_HEADER) if payload.len() < 9 => Some(if payload.len() >= 5 {
+            Terminator {
+                status: u16::from_le_bytes([payload[3], payload[4]]),
+                warnings: u16::from_le_bytes([payload[1], payload[2]]),
+                insert_id: 0,
             }
+        } else {
+            Terminator::default()
+        }),
+        Some(&EOF_HEADER) | Some(&OK_HEADER) => {
+            OkPacket::decode(payload, caps).map(|ok| Terminator {
+                status: ok.status,
+                warnings: ok.warnings,
+                insert_id: ok.last_insert_id,
+            })
         }
-        Some(&EOF_HEADER) | Some(&OK_HEADER) => OkPacket::decode(payload, caps).map(|ok| ok.status),
         _ => None,
     }
 }
@@ -192,5 +215,34 @@ mod tests {
             Some(status::IN_TRANS)
         );
         assert_eq!(terminator_status(&[1, 2], cap::SUPPORTED), None);
+    }
+
+    #[test]
+    fn terminator_warnings_and_insert_id() {
+        // EOF: header, warnings 3, status AUTOCOMMIT.
+        let eof = [EOF_HEADER, 3, 0, 2, 0];
+        assert_eq!(
+            terminator(&eof, 0),
+            Some(Terminator {
+                status: status::AUTOCOMMIT,
+                warnings: 3,
+                insert_id: 0
+            })
+        );
+        // A short EOF (pre-4.1): no fields.
+        assert_eq!(terminator(&[EOF_HEADER], 0), Some(Terminator::default()));
+        // OK: affected 1, insert id 300 (lenenc 0xfc), status AUTOCOMMIT, warnings 2.
+        let ok = [OK_HEADER, 1, 0xfc, 0x2c, 0x01, 2, 0, 2, 0];
+        for caps in [cap::SUPPORTED, cap::SUPPORTED & !cap::SESSION_TRACK] {
+            assert_eq!(
+                terminator(&ok, caps),
+                Some(Terminator {
+                    status: status::AUTOCOMMIT,
+                    warnings: 2,
+                    insert_id: 300
+                })
+            );
+        }
+        assert_eq!(terminator(&[ERR_HEADER, 0, 0], cap::SUPPORTED), None);
     }
 }

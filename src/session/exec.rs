@@ -15,7 +15,7 @@ use super::prepared::{
 use super::run::Session;
 use super::state::Effects;
 use super::SessionError;
-use crate::classify::{classify, PrimaryReason, Route, RouteHint};
+use crate::classify::{classify, PrimaryReason, Route, RouteHint, SameConnection};
 use crate::error::{codes, MysqlError};
 use crate::net::Net;
 use crate::pool::{BackendError, BackendStmt, PooledConn};
@@ -54,6 +54,9 @@ struct Plan {
     send: Send,
     /// Keep the connection for the next statement (it may ask what this one did).
     keep: bool,
+    /// What the statement reads of the previous statement's connection (`LAST_INSERT_ID()`,
+    /// `SHOW WARNINGS`, ...); empty for most.
+    follows: SameConnection,
 }
 
 /// Why the statement path stopped without a reply relayed.
@@ -62,17 +65,22 @@ enum Failure {
     Told,
 }
 
-/// Primary reasons after which the next statement may need the same connection.
-fn keeps_connection(reason: Option<PrimaryReason>) -> bool {
-    matches!(
-        reason,
-        Some(
-            PrimaryReason::Write
-                | PrimaryReason::Returning
-                | PrimaryReason::Sequence
-                | PrimaryReason::Call
+/// Whether the next statement may need this statement's connection: after a write, a
+/// sequence or a call (`LAST_INSERT_ID()`, `ROW_COUNT()`, ...), a `SQL_CALC_FOUND_ROWS` query
+/// (`FOUND_ROWS()`), and a statement that reads the diagnostics area (`SHOW WARNINGS`,
+/// `@@warning_count`, ...) without clearing it, so the same warnings can be read again.
+fn keeps_connection(c: &crate::classify::Classification<'_>) -> bool {
+    c.calc_found_rows
+        || c.same_connection.contains(SameConnection::DIAGNOSTICS)
+        || matches!(
+            c.primary_reason(),
+            Some(
+                PrimaryReason::Write
+                    | PrimaryReason::Returning
+                    | PrimaryReason::Sequence
+                    | PrimaryReason::Call
+            )
         )
-    )
 }
 
 impl<N: Net> Session<'_, N> {
@@ -110,19 +118,16 @@ impl<N: Net> Session<'_, N> {
         };
         let effects = Effects::of(&c, sql);
         let must_primary = !c.pins.is_empty() || effects_need_primary(&c);
-        let target = self.target_for(
-            c.route,
-            c.hints.route,
-            !c.same_connection.is_empty(),
-            must_primary,
-        );
-        let keep = c.calc_found_rows || keeps_connection(c.primary_reason());
+        let target = self.target_for(c.route, c.hints.route, c.same_connection, must_primary);
+        let keep = keeps_connection(&c);
+        let follows = c.same_connection;
         self.packet = packet;
         let plan = Plan {
             target,
             kind: ReplyKind::ResultSets,
             send: Send::Raw,
             keep,
+            follows,
         };
         self.run(plan, reply_seq, effects).await.map(|_| ())
     }
@@ -132,13 +137,13 @@ impl<N: Net> Session<'_, N> {
         &mut self,
         route: Route,
         hint: Option<RouteHint>,
-        same_connection: bool,
+        follows: SameConnection,
         must_primary: bool,
     ) -> Target {
         if self.held.is_some() && self.state.pins.pinned() {
             return Target::Held(RouteWhy::Pinned);
         }
-        if self.held.is_some() && same_connection {
+        if self.held.is_some() && !follows.is_empty() {
             return Target::Held(RouteWhy::SameConnection);
         }
         self.release_held();
@@ -168,7 +173,12 @@ impl<N: Net> Session<'_, N> {
         let set_option = (command == com::SET_OPTION)
             .then(|| body.get(..2).map(|b| u16::from_le_bytes([b[0], b[1]])))
             .flatten();
-        let target = self.target_for(Route::Primary(PrimaryReason::Admin), None, false, true);
+        let target = self.target_for(
+            Route::Primary(PrimaryReason::Admin),
+            None,
+            SameConnection::empty(),
+            true,
+        );
         let target = match target {
             Target::Held(why) => Target::Held(why),
             _ => Target::Backend(PRIMARY, RouteWhy::Command),
@@ -178,6 +188,7 @@ impl<N: Net> Session<'_, N> {
             kind,
             send: Send::Raw,
             keep: false,
+            follows: SameConnection::empty(),
         };
         let ok = self.run(plan, reply_seq, effects).await?;
         if let (Some(option), true) = (set_option, ok) {
@@ -193,8 +204,13 @@ impl<N: Net> Session<'_, N> {
     /// without being read; its effects are unknown, so the session stays where it ran.
     pub(super) async fn forward_large(&mut self, header: PacketHeader) -> Result<(), SessionError> {
         let reply_seq = header.seq.wrapping_add(1);
-        let target = self.target_for(Route::Primary(PrimaryReason::Unknown), None, false, true);
-        let conn = match self.acquire(target).await {
+        let target = self.target_for(
+            Route::Primary(PrimaryReason::Unknown),
+            None,
+            SameConnection::empty(),
+            true,
+        );
+        let conn = match self.acquire(target, SameConnection::empty()).await {
             Ok(c) => c,
             Err(e) => {
                 self.discard_command(header, true).await?;
@@ -290,7 +306,7 @@ impl<N: Net> Session<'_, N> {
                 Target::Backend(i, _) => Some(i),
                 _ => None,
             };
-            let mut conn = match self.acquire(target).await {
+            let mut conn = match self.acquire(target, plan.follows).await {
                 Ok(c) => c,
                 Err(e) => {
                     if let (true, Some(i)) = (read && e_retryable(&e), backend) {
@@ -371,7 +387,8 @@ impl<N: Net> Session<'_, N> {
     }
 
     /// A reply was relayed: the session learns what the command changed, the connection
-    /// follows (it ran the command), and is kept or given back.
+    /// follows (it ran the command), and is kept or given back. A reply with warnings keeps it
+    /// too, for a `SHOW WARNINGS` next; so does an ERR.
     fn learn(
         &mut self,
         effects: Effects,
@@ -406,8 +423,12 @@ impl<N: Net> Session<'_, N> {
                 let stale = conn.state.forget_prepared();
                 conn.state.closing.extend(stale);
             }
+            if outcome.insert_id != 0 {
+                self.state.last_insert_id = outcome.insert_id;
+                conn.state.last_insert_id = outcome.insert_id;
+            }
         }
-        self.keep(conn, follow_up || outcome.error);
+        self.keep(conn, follow_up || outcome.error || outcome.warnings > 0);
     }
 }
 
@@ -454,22 +475,55 @@ fn read_only_transaction_error(server_version: &str) -> MysqlError {
 
 impl<N: Net> Session<'_, N> {
     /// The connection for `target`: the held one, or one from the pool in line with the session.
-    async fn acquire(&mut self, target: Target) -> Result<PooledConn<N::Stream>, BackendError> {
-        match target {
-            Target::Held(_) => match self.held.take() {
-                Some(c) => Ok(c),
-                None => self.checkout(PRIMARY).await,
-            },
-            Target::Backend(i, _) => self.checkout(i).await,
-            Target::Read(_) => self.checkout(PRIMARY).await,
+    ///
+    /// `follows`: what the statement reads of the previous statement's connection. On the held
+    /// connection it gets the server's own answer, but for `LAST_INSERT_ID()` where the held
+    /// connection's value is not the session's (the session inserted elsewhere, or the
+    /// connection came from another session). On any other connection the session's value is
+    /// set first, which also empties the diagnostics area the connection's last user left, as
+    /// after the session's previous statement (one with warnings keeps its connection).
+    async fn acquire(
+        &mut self,
+        target: Target,
+        follows: SameConnection,
+    ) -> Result<PooledConn<N::Stream>, BackendError> {
+        match (target, self.held.take()) {
+            (Target::Held(_), Some(mut c)) => {
+                if follows.contains(SameConnection::LAST_INSERT_ID)
+                    && c.state.last_insert_id != self.state.last_insert_id
+                {
+                    let want = self.state.wanted_following();
+                    self.ctx.pool.bring_in_line(&mut c, &want).await?;
+                }
+                Ok(c)
+            }
+            (target, held) => {
+                self.held = held;
+                let backend = match target {
+                    Target::Backend(i, _) => i,
+                    Target::Held(_) | Target::Read(_) => PRIMARY,
+                };
+                self.checkout(backend, !follows.is_empty()).await
+            }
         }
     }
 
-    async fn checkout(&mut self, backend: usize) -> Result<PooledConn<N::Stream>, BackendError> {
+    /// A pooled connection to `backend` in line with the session (`following`: see
+    /// [`Session::acquire`]).
+    async fn checkout(
+        &mut self,
+        backend: usize,
+        following: bool,
+    ) -> Result<PooledConn<N::Stream>, BackendError> {
         self.release_held();
+        let want = if following {
+            self.state.wanted_following()
+        } else {
+            self.state.wanted()
+        };
         self.ctx
             .pool
-            .checkout(&self.ctx.net, backend, &self.spec, &self.state.wanted())
+            .checkout(&self.ctx.net, backend, &self.spec, &want)
             .await
     }
 
@@ -596,24 +650,29 @@ impl<N: Net> Session<'_, N> {
         let sql: Rc<[u8]> = Rc::from(&self.packet[HEADER_LEN + 1..]);
         let c = classify(&sql, &self.ctx.classifier);
         let has_effects = !c.pins.is_empty() || !c.session.is_empty() || c.multi_statement;
-        let (hint, same_connection) = (c.hints.route, !c.same_connection.is_empty());
+        let (hint, same_connection) = (c.hints.route, c.same_connection);
         // A consistency or min_gtid hint in the prepared text applies to every execution.
         let need = match ReadNeed::of(&c.hints, self.primary_flavor()) {
             Ok(need) => need,
             Err(err) => return self.client_error(reply_seq, err).await,
         };
-        let keep = c.calc_found_rows || keeps_connection(c.primary_reason());
+        let keep = keeps_connection(&c);
         let route = if c.route == Route::Sluice {
             Route::Primary(PrimaryReason::Unknown)
         } else {
             c.route
         };
-        let target = self.target_for(Route::Primary(PrimaryReason::Admin), None, false, true);
+        let target = self.target_for(
+            Route::Primary(PrimaryReason::Admin),
+            None,
+            SameConnection::empty(),
+            true,
+        );
         let target = match target {
             Target::Held(w) => Target::Held(w),
             _ => Target::Backend(PRIMARY, RouteWhy::Command),
         };
-        let mut conn = match self.acquire(target).await {
+        let mut conn = match self.acquire(target, SameConnection::empty()).await {
             Ok(c) => c,
             Err(e) => {
                 self.send_error(reply_seq, &e).await?;
@@ -754,6 +813,7 @@ impl<N: Net> Session<'_, N> {
             kind: ReplyKind::ResultSets,
             send: Send::Statement(id),
             keep,
+            follows: same_connection,
         };
         // A cursor lives on the connection that opened it: the session stays there.
         let opens_cursor = cursor && self.stmts.get(id).is_some_and(|s| !s.cursor);
@@ -850,7 +910,12 @@ impl<N: Net> Session<'_, N> {
             return Ok(());
         };
         let first = !stmt.long_data;
-        let target = self.target_for(Route::Primary(PrimaryReason::Admin), None, false, true);
+        let target = self.target_for(
+            Route::Primary(PrimaryReason::Admin),
+            None,
+            SameConnection::empty(),
+            true,
+        );
         let target = match target {
             Target::Held(w) => Target::Held(w),
             _ => Target::Backend(PRIMARY, RouteWhy::Command),
@@ -866,6 +931,7 @@ impl<N: Net> Session<'_, N> {
             kind: ReplyKind::None,
             send: Send::Statement(id),
             keep: true,
+            follows: SameConnection::empty(),
         };
         self.run(plan, 0, Effects::default()).await.map(|_| ())
     }
@@ -940,6 +1006,7 @@ impl<N: Net> Session<'_, N> {
             kind: ReplyKind::Single,
             send: Send::Statement(id),
             keep: false,
+            follows: SameConnection::empty(),
         };
         self.run(plan, reply_seq, Effects::default()).await?;
         if let Some(s) = self.stmts.get_mut(id) {
@@ -977,6 +1044,7 @@ impl<N: Net> Session<'_, N> {
                     kind: ReplyKind::Rows,
                     send: Send::Statement(id),
                     keep: false,
+                    follows: SameConnection::empty(),
                 };
                 self.run(plan, reply_seq, Effects::default())
                     .await

@@ -25,7 +25,7 @@ pub struct ClientStmt {
     /// The consistency level and `min_gtid` its hints ask of every execution.
     pub need: ReadNeed,
     /// It must follow the previous statement's connection (`LAST_INSERT_ID()`, ...).
-    pub same_connection: bool,
+    pub same_connection: crate::classify::SameConnection,
     /// The next statement may need the connection it ran on (a write, `SQL_CALC_FOUND_ROWS`).
     pub keep: bool,
     /// It starts or may end session pins, or changes session state: it runs where the
@@ -178,7 +178,7 @@ mod tests {
             route: Route::Primary(PrimaryReason::Write),
             hint: None,
             need: ReadNeed::default(),
-            same_connection: false,
+            same_connection: crate::classify::SameConnection::empty(),
             keep: false,
             has_effects: false,
             params,

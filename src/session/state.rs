@@ -113,6 +113,9 @@ pub struct SessionState {
     pub settings: Settings,
     pub multi_statements: bool,
     pub pins: SessionPins,
+    /// The session's `LAST_INSERT_ID()` as its OK packets reported it (0 until an insert
+    /// generates one). Set on another connection before a statement reads it there.
+    pub last_insert_id: u64,
 }
 
 impl SessionState {
@@ -122,6 +125,7 @@ impl SessionState {
             settings: Rc::from(Vec::new()),
             multi_statements,
             pins: SessionPins::default(),
+            last_insert_id: 0,
         }
     }
 
@@ -131,6 +135,17 @@ impl SessionState {
             schema: self.schema.as_ref(),
             settings: &self.settings,
             multi_statements: self.multi_statements,
+            last_insert_id: None,
+        }
+    }
+
+    /// What a connection must carry for a statement that reads what the session's previous
+    /// statement left on its connection, when it runs on another one: the session's
+    /// `LAST_INSERT_ID()`, set by a statement that also empties the diagnostics area.
+    pub fn wanted_following(&self) -> Wanted<'_> {
+        Wanted {
+            last_insert_id: Some(self.last_insert_id),
+            ..self.wanted()
         }
     }
 

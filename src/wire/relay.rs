@@ -22,6 +22,23 @@ pub struct RelayOutcome {
     pub error: bool,
     /// The server flagged a change of session state (`session_track_state_change`).
     pub state_change: bool,
+    /// The statement's warning count (0 after an ERR).
+    pub warnings: u16,
+    /// The last-insert-id field of the final OK (0 for a result set or an ERR).
+    pub insert_id: u64,
+}
+
+impl RelayOutcome {
+    /// How the reply `tracker` followed ended.
+    fn of(status: u16, error: bool, tracker: &ReplyTracker) -> Self {
+        Self {
+            status,
+            error,
+            state_change: tracker.state_changed(),
+            warnings: tracker.warnings(),
+            insert_id: tracker.insert_id(),
+        }
+    }
 }
 
 /// Why a relay stopped early.
@@ -90,11 +107,7 @@ pub async fn relay_reply<B: Stream, C: Stream>(
                 if backend.rbuf.is_empty() {
                     backend.rbuf.shrink();
                 }
-                return Ok(RelayOutcome {
-                    status,
-                    error,
-                    state_change: tracker.state_changed(),
-                });
+                return Ok(RelayOutcome::of(status, error, tracker));
             }
             Some(Event::LocalInfile) => {
                 forward_packets(client, &mut backend.stream, |h| h.payload_len == 0)
@@ -143,12 +156,7 @@ pub async fn drain_reply<B: Stream>(
         backend.rbuf.consume(pass + rewrite);
         match event {
             Some(Event::Done { status, error }) => {
-                let outcome = RelayOutcome {
-                    status,
-                    error,
-                    state_change: tracker.state_changed(),
-                };
-                return Ok((outcome, err));
+                return Ok((RelayOutcome::of(status, error, tracker), err));
             }
             Some(Event::LocalInfile) => {
                 return Err(crate::protocol::ProtocolError::Malformed(

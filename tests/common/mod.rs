@@ -429,7 +429,12 @@ impl Sluice {
 
     /// Runs the `mariadb` CLI through sluice.
     pub fn cli(&self, sql: &str) -> CliOutput {
-        mariadb_cli(self.port, sql, &[])
+        self.cli_with(sql, &[])
+    }
+
+    /// Runs the `mariadb` CLI through sluice with extra arguments.
+    pub fn cli_with(&self, sql: &str, extra: &[&str]) -> CliOutput {
+        mariadb_cli(self.port, sql, extra)
     }
 
     /// Panics (with the log) unless the sluice process is still running.

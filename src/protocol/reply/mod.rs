@@ -7,7 +7,7 @@
 use super::constants::{cap, status, EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER, OK_HEADER};
 use super::lenenc::lenenc_int;
 use super::packet::{PacketHeader, MAX_PAYLOAD};
-use super::response::{terminator_status, OkPacket};
+use super::response::{terminator, OkPacket, Terminator};
 use super::session_state::{
     is_ok_form, needs_untracking, read_state, system_variables, ReportedVariable,
 };
@@ -84,7 +84,8 @@ pub struct ReplyTracker {
     continued: bool,
     last_seq: u8,
     prepare_ok: Option<PrepareOk>,
-    last_status: u16,
+    /// The last OK/EOF that ended a result (status, warnings, insert id).
+    last: Terminator,
     /// The client lacks CLIENT_SESSION_TRACK that the server connection has: OK packets with
     /// info or session state must be rewritten before they reach it.
     untrack: bool,
@@ -115,7 +116,7 @@ impl ReplyTracker {
             continued: false,
             last_seq: 0,
             prepare_ok: None,
-            last_status: 0,
+            last: Terminator::default(),
             untrack: false,
             rewrite: false,
             commit_gtid: Vec::new(),
@@ -169,7 +170,17 @@ impl ReplyTracker {
 
     /// Status flags of the last OK/EOF seen.
     pub fn last_status(&self) -> u16 {
-        self.last_status
+        self.last.status
+    }
+
+    /// The warning count of the OK/EOF that ended the reply (0 after an ERR).
+    pub fn warnings(&self) -> u16 {
+        self.last.warnings
+    }
+
+    /// The last-insert-id field of the OK that ended the reply (0 for a result set or an ERR).
+    pub fn insert_id(&self) -> u64 {
+        self.last.insert_id
     }
 
     /// What PREPARE_OK said, once seen.
@@ -371,7 +382,7 @@ impl ReplyTracker {
     fn done_if_finished(&mut self) -> Event {
         if self.state == State::Done {
             Event::Done {
-                status: self.last_status,
+                status: self.last.status,
                 error: false,
             }
         } else {
@@ -407,11 +418,11 @@ impl ReplyTracker {
     }
 
     fn expect_terminator(&mut self, payload: &[u8]) -> Result<u16, ProtocolError> {
-        let st = terminator_status(payload, self.caps)
+        let t = terminator(payload, self.caps)
             .ok_or(ProtocolError::Malformed("expected an OK or EOF packet"))?;
-        self.last_status = st;
-        self.note_ok(payload, st);
-        Ok(st)
+        self.last = t;
+        self.note_ok(payload, t.status);
+        Ok(t.status)
     }
 
     /// Reads what an OK-form packet says beyond its status: the session state (commit GTID,
@@ -459,13 +470,15 @@ impl ReplyTracker {
     fn finish(&mut self, payload: &[u8], error: bool) -> Event {
         self.state = State::Done;
         if !error {
-            if let Some(st) = terminator_status(payload, self.caps) {
-                self.last_status = st;
-                self.note_ok(payload, st);
+            if let Some(t) = terminator(payload, self.caps) {
+                self.last = t;
+                self.note_ok(payload, t.status);
             }
+        } else {
+            self.last = Terminator::default();
         }
         Event::Done {
-            status: if error { 0 } else { self.last_status },
+            status: self.last.status,
             error,
         }
     }

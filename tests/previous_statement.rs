@@ -1,0 +1,191 @@
+//! What a statement reads of the session's earlier statements, which a server keeps per
+//! connection while sluice spreads a session over several: `LAST_INSERT_ID()` after reads on
+//! replicas and other sessions' inserts in between, a new session's `LAST_INSERT_ID()` (0, not
+//! what another session left on a pooled connection), and the diagnostics area (`SHOW WARNINGS`,
+//! `SHOW ERRORS`, `@@warning_count`, `SHOW COUNT(*) WARNINGS`) after a read with warnings that
+//! ran on a replica, and in a new session (empty, not another session's warnings).
+//!
+//! The oracle is the server itself: the same statements run directly on the primary must give
+//! the same results. The `mariadb` CLI with `--show-warnings` (it asks `SHOW WARNINGS` whenever a
+//! reply counts warnings) is the independent client.
+
+mod common;
+
+use common::{
+    assert_on_replica, assert_script_same, each_flavor, exec, mariadb_cli, wait_replicated, Ctx,
+    Sluice,
+};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+
+/// Creates `t` (auto-increment `id`, integer `v`) with four rows, replicated.
+fn table(ctx: &Ctx, what: &str) -> String {
+    let t = ctx.name(what);
+    let mut direct = ctx.flavor.direct_conn();
+    exec(&mut direct, &format!("DROP TABLE IF EXISTS {t}"));
+    exec(
+        &mut direct,
+        &format!("CREATE TABLE {t} (id INT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB"),
+    );
+    exec(
+        &mut direct,
+        &format!("INSERT INTO {t} (v) VALUES (1), (2), (3), (4)"),
+    );
+    wait_replicated(
+        ctx.flavor,
+        &format!("SELECT 1 FROM {t} HAVING COUNT(*) = 4"),
+    );
+    t
+}
+
+fn last_insert_ids(conn: &mut Conn, prepared: bool) -> (u64, u64, u64) {
+    let sql = "SELECT LAST_INSERT_ID(), @@last_insert_id, @@identity";
+    let row: Option<(u64, u64, u64)> = if prepared {
+        conn.exec_first(sql, ())
+    } else {
+        conn.query_first(sql)
+    }
+    .expect("read LAST_INSERT_ID()");
+    row.expect("a row")
+}
+
+#[test]
+fn last_insert_id_survives_reads_and_other_sessions_inserts() {
+    each_flavor("ps_lastid", |ctx| {
+        let t = table(ctx, "li");
+        let sluice = Sluice::start(ctx.flavor);
+        let mut a = sluice.conn();
+        let mut b = sluice.conn();
+        for round in 0..10 {
+            exec(&mut a, &format!("INSERT INTO {t} (v) VALUES ({round})"));
+            let id_a = a.last_insert_id();
+            // Reads in between: they run on replicas, and the connection of the insert goes
+            // back to the pool, where the other session's insert may take it.
+            let n: Option<u64> = a
+                .query_first(format!("SELECT COUNT(*) FROM {t} WHERE v < 0"))
+                .expect("a read");
+            assert_eq!(n, Some(0));
+            exec(&mut b, &format!("INSERT INTO {t} (v) VALUES (100), (101)"));
+            let id_b = b.last_insert_id();
+            exec(&mut b, &format!("SELECT COUNT(*) FROM {t}"));
+            assert_ne!(id_a, id_b);
+            let prepared = round % 2 == 1;
+            assert_eq!(
+                last_insert_ids(&mut a, prepared),
+                (id_a, id_a, id_a),
+                "round {round} (prepared: {prepared}): LAST_INSERT_ID(), @@last_insert_id, \
+                 @@identity after this session inserted {id_a}, read, and the other session \
+                 inserted {id_b}"
+            );
+            // The value stays until the session's next insert, however many statements later.
+            exec(&mut a, "SELECT 1");
+            assert_eq!(last_insert_ids(&mut a, !prepared).0, id_a);
+            // A new session has inserted nothing: 0, as on a new server connection.
+            let mut fresh = sluice.conn();
+            assert_eq!(
+                last_insert_ids(&mut fresh, prepared),
+                (0, 0, 0),
+                "round {round}: LAST_INSERT_ID() of a session that inserted nothing"
+            );
+        }
+        // COM_RESET_CONNECTION starts the session over: 0 again, as on a server.
+        a.reset().expect("COM_RESET_CONNECTION");
+        assert_eq!(last_insert_ids(&mut a, false), (0, 0, 0));
+        exec(&mut a, &format!("DROP TABLE {t}"));
+    });
+}
+
+#[test]
+fn warnings_of_a_replica_read_reach_show_warnings() {
+    each_flavor("ps_warn", |ctx| {
+        let t = table(ctx, "w");
+        let sluice = Sluice::start(ctx.flavor);
+        let mut via = sluice.conn();
+        // The read with a warning runs on a replica (it is not sent to the primary to keep its
+        // warnings).
+        let row: Option<(i64, u16)> = via
+            .query_first(format!(
+                "SELECT CAST(CONCAT('x', MAX(v)) AS SIGNED), @@port FROM {t}"
+            ))
+            .expect("read with a warning");
+        let (value, port) = row.expect("a row");
+        assert_eq!(value, 0);
+        assert_on_replica(ctx.flavor, port, "a read with a warning");
+
+        let script = [
+            format!("SELECT CAST(CONCAT('x', MAX(v)) AS SIGNED) FROM {t}"),
+            "SHOW WARNINGS".to_owned(),
+            // Diagnostic statements leave the diagnostics area as it is: again.
+            "SHOW WARNINGS".to_owned(),
+            "SHOW COUNT(*) WARNINGS".to_owned(),
+            "SELECT @@warning_count, @@error_count".to_owned(),
+            // A read without warnings empties it.
+            format!("SELECT COUNT(*) FROM {t}"),
+            "SHOW WARNINGS".to_owned(),
+            "SELECT @@warning_count".to_owned(),
+            // Two warnings, then an error: the error is what SHOW ERRORS lists.
+            format!("SELECT CAST('a' AS SIGNED) + CAST('b' AS SIGNED) FROM {t} LIMIT 1"),
+            "SHOW WARNINGS".to_owned(),
+            format!("SELECT no_such_column FROM {t}"),
+            "SHOW ERRORS".to_owned(),
+            "SELECT @@error_count".to_owned(),
+        ];
+        let script: Vec<&str> = script.iter().map(String::as_str).collect();
+        assert_script_same(&mut via, &mut ctx.flavor.direct_conn(), &script);
+
+        // The mariadb CLI shows a reply's warnings by asking SHOW WARNINGS when the reply counts
+        // any: the same lines through sluice as directly.
+        let sql = format!(
+            "SELECT CAST(CONCAT('x', MAX(v)) AS SIGNED) FROM {t}; SELECT COUNT(*) FROM {t}; \
+             SELECT CAST('7y' AS SIGNED) FROM {t} WHERE v = 1"
+        );
+        let args = ["--show-warnings"];
+        let through = sluice.cli_with(&sql, &args);
+        let mut direct_args = ctx.flavor.direct_cli_args().to_vec();
+        direct_args.extend_from_slice(&args);
+        let direct = mariadb_cli(ctx.flavor.primary_port(), &sql, &direct_args);
+        assert!(
+            direct.ok().contains("Truncated incorrect"),
+            "the CLI shows warnings directly: {direct:?}"
+        );
+        assert_eq!(
+            through.ok(),
+            direct.ok(),
+            "mariadb --show-warnings through sluice (left) and directly (right)"
+        );
+        drop(via);
+        ctx.flavor
+            .direct_conn()
+            .query_drop(format!("DROP TABLE {t}"))
+            .expect("drop");
+    });
+}
+
+#[test]
+fn a_new_session_sees_no_other_sessions_diagnostics() {
+    each_flavor("ps_fresh", |ctx| {
+        let t = table(ctx, "f");
+        let sluice = Sluice::start(ctx.flavor);
+        let mut a = sluice.conn();
+        let clean = [
+            "SHOW WARNINGS",
+            "SHOW COUNT(*) WARNINGS",
+            "SELECT @@warning_count, @@error_count",
+            "SELECT LAST_INSERT_ID()",
+        ];
+        for round in 0..5 {
+            // Session a leaves warnings, an error and an insert id on a primary connection, and
+            // gives the connection back (a plain read next).
+            exec(&mut a, &format!("INSERT INTO {t} (v) VALUES ({round})"));
+            exec(
+                &mut a,
+                &format!("/* sluice: primary */ SELECT CAST('x' AS SIGNED) FROM {t}"),
+            );
+            exec(&mut a, &format!("SELECT COUNT(*) FROM {t}"));
+            // A new session asks first thing: what a new server connection answers.
+            let mut b = sluice.conn();
+            assert_script_same(&mut b, &mut ctx.flavor.direct_conn(), &clean);
+        }
+        exec(&mut a, &format!("DROP TABLE {t}"));
+    });
+}
