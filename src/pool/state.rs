@@ -104,7 +104,8 @@ impl ConnState {
     /// Marks an idle connection to be reset on the server before a session with `want` uses it:
     /// its settings, prepared statements and schema are dropped (the server forgets them), and
     /// the sync that follows starts with COM_RESET_CONNECTION, then brings it in line from
-    /// scratch (tracking switches, multi-statements option, schema, the session's settings).
+    /// scratch (the login's character set, tracking switches, multi-statements option, schema,
+    /// the session's settings).
     pub fn reset_for(&mut self, want: &Wanted<'_>) {
         self.settings = Rc::from(Vec::new());
         self.prepared.clear();
