@@ -3,7 +3,8 @@
 //! replicas and other sessions' inserts in between, a new session's `LAST_INSERT_ID()` (0, not
 //! what another session left on a pooled connection), and the diagnostics area (`SHOW WARNINGS`,
 //! `SHOW ERRORS`, `@@warning_count`, `SHOW COUNT(*) WARNINGS`) after a read with warnings that
-//! ran on a replica, and in a new session (empty, not another session's warnings).
+//! ran on a replica, and in a new session (empty, not another session's warnings); `ROW_COUNT()`
+//! after a read.
 //!
 //! The oracle is the server itself: the same statements run directly on the primary must give
 //! the same results. The `mariadb` CLI with `--show-warnings` (it asks `SHOW WARNINGS` whenever a
@@ -129,6 +130,9 @@ fn warnings_of_a_replica_read_reach_show_warnings() {
             format!("SELECT no_such_column FROM {t}"),
             "SHOW ERRORS".to_owned(),
             "SELECT @@error_count".to_owned(),
+            // ROW_COUNT() after a read is -1, wherever the read ran.
+            format!("SELECT COUNT(*) FROM {t}"),
+            "SELECT ROW_COUNT()".to_owned(),
         ];
         let script: Vec<&str> = script.iter().map(String::as_str).collect();
         assert_script_same(&mut via, &mut ctx.flavor.direct_conn(), &script);

@@ -52,11 +52,13 @@ pub struct Wanted<'a> {
     pub settings: &'a Settings,
     pub multi_statements: bool,
     /// The connection's `LAST_INSERT_ID()` must be this. A statement that reads what the
-    /// session's previous one left on its connection (`LAST_INSERT_ID()`, `SHOW WARNINGS`, ...)
-    /// wants it when it runs on another connection, or on one whose value is not the session's.
-    /// A pooled connection checked out for such a statement is also reset on the server first
-    /// (COM_RESET_CONNECTION), so it shows no diagnostics its last user left (a `SET` would not
-    /// clear them on MariaDB, which clears them only for statements that use a table).
+    /// session's previous one left on its connection (`LAST_INSERT_ID()`, `SHOW WARNINGS`,
+    /// `ROW_COUNT()`, ...) wants it when it runs on another connection, or on one whose value is
+    /// not the session's. A pooled connection checked out for such a statement is also reset on
+    /// the server first (COM_RESET_CONNECTION), so it shows no diagnostics its last user left (a
+    /// statement would not clear them on MariaDB, which clears them only for statements that use
+    /// a table), and then always gets `SELECT LAST_INSERT_ID(n)` (`ROW_COUNT()` -1, as after a
+    /// read).
     pub last_insert_id: Option<u64>,
 }
 
@@ -83,7 +85,7 @@ pub struct ConnState {
     /// The next sync starts with COM_RESET_CONNECTION (see [`ConnState::reset_for`]).
     pub reset: bool,
     /// `LAST_INSERT_ID()` on the server, as far as sluice knows: 0 when opened or reset, then the
-    /// last insert id an OK reported or sluice set.
+    /// last insert id an OK reported or sluice set (`SELECT LAST_INSERT_ID(n)`).
     pub last_insert_id: u64,
 }
 

@@ -146,10 +146,13 @@ pub async fn sync<S: Stream>(
         queue_query(&mut out, stmt);
         steps.push(Step::Query);
     }
-    if let Some(id) = want.last_insert_id.filter(|id| *id != state.last_insert_id) {
-        let mut sql = b"SET @@SESSION.last_insert_id = ".to_vec();
-        sql.extend_from_slice(id.to_string().as_bytes());
-        queue_query(&mut out, &sql);
+    // A SELECT rather than a SET: it leaves `ROW_COUNT()` at -1, as after the read that most
+    // likely came before (a write would have kept its connection).
+    if let Some(id) = want
+        .last_insert_id
+        .filter(|id| *id != state.last_insert_id || reset)
+    {
+        queue_query(&mut out, format!("SELECT LAST_INSERT_ID({id})").as_bytes());
         steps.push(Step::Query);
     }
     if steps.is_empty() {
