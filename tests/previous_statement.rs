@@ -137,6 +137,23 @@ fn warnings_of_a_replica_read_reach_show_warnings() {
         let script: Vec<&str> = script.iter().map(String::as_str).collect();
         assert_script_same(&mut via, &mut ctx.flavor.direct_conn(), &script);
 
+        // The same after a prepared read (COM_STMT_EXECUTE, whose EOF counts the warnings).
+        let prepared = format!("SELECT CAST(CONCAT(?, MAX(v)) AS SIGNED) FROM {t}");
+        let warnings = |conn: &mut Conn| -> (Option<i64>, Vec<(String, u32, String)>) {
+            let value: Option<i64> = conn.exec_first(&prepared, ("z",)).expect("prepared read");
+            let shown = conn.query("SHOW WARNINGS").expect("SHOW WARNINGS");
+            (value, shown)
+        };
+        let direct = warnings(&mut ctx.flavor.direct_conn());
+        assert_eq!(direct.1.len(), 1, "one warning directly: {direct:?}");
+        for round in 0..5 {
+            assert_eq!(
+                warnings(&mut via),
+                direct,
+                "round {round}: a prepared read's warnings through sluice (left) and directly"
+            );
+        }
+
         // The mariadb CLI shows a reply's warnings by asking SHOW WARNINGS when the reply counts
         // any: the same lines through sluice as directly.
         let sql = format!(

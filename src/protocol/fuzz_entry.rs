@@ -161,7 +161,7 @@ pub fn ok_packet(data: &[u8]) {
                 (ok.affected_rows, ok.last_insert_id, ok.info)
             );
         }
-        if payload.len() >= 9 || payload.first() == Some(&0) {
+        if payload.len() >= 7 || payload.first() == Some(&0) {
             assert_eq!(term, Some(ok.status), "a decodable OK is a terminator");
         }
         let mut buf = Vec::new();
@@ -175,7 +175,7 @@ pub fn ok_packet(data: &[u8]) {
     if let Some(st) = term {
         if ok.is_none() {
             // Only the short EOF form is a terminator without being an OK.
-            assert!(payload.first() == Some(&0xfe) && payload.len() < 9);
+            assert!(payload.first() == Some(&0xfe) && payload.len() < 7);
             if payload.len() >= 5 {
                 let mut buf = Vec::new();
                 encode_eof(&mut buf, st);

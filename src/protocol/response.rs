@@ -124,6 +124,10 @@ pub fn decode_err(payload: &[u8]) -> Option<MysqlError> {
     })
 }
 
+/// Shortest OK-form packet: header, two one-byte length-encoded integers, status, warnings. A
+/// shorter `0xfe` packet is a classic EOF (5 bytes: header, warnings, status; 1 before 4.1).
+const OK_FORM_MIN: usize = 7;
+
 /// Status flags of a packet that ends a reply or a result set: an EOF (`0xfe`, short) or an OK.
 /// `None` if the packet is neither.
 pub fn terminator_status(payload: &[u8], caps: u32) -> Option<u16> {
@@ -143,7 +147,7 @@ pub struct Terminator {
 /// Reads a reply-ending OK or EOF packet (see [`terminator_status`]).
 pub fn terminator(payload: &[u8], caps: u32) -> Option<Terminator> {
     match payload.first() {
-        Some(&EOF_HEADER) if payload.len() < 9 => Some(if payload.len() >= 5 {
+        Some(&EOF_HEADER) if payload.len() < OK_FORM_MIN => Some(if payload.len() >= 5 {
             Terminator {
                 status: u16::from_le_bytes([payload[3], payload[4]]),
                 warnings: u16::from_le_bytes([payload[1], payload[2]]),
@@ -215,6 +219,21 @@ mod tests {
             Some(status::IN_TRANS)
         );
         assert_eq!(terminator_status(&[1, 2], cap::SUPPORTED), None);
+    }
+
+    /// Under DEPRECATE_EOF rows end with an OK-form packet whose header is 0xfe; at 7 or 8 bytes
+    /// it is shorter than a row starting with 0xfe, but it is not a classic EOF: its warnings
+    /// come after the status.
+    #[test]
+    fn short_ok_form_after_rows() {
+        let ok = [EOF_HEADER, 0, 0, 2, 0, 1, 0];
+        let t = terminator(&ok, cap::SUPPORTED).expect("a terminator");
+        assert_eq!((t.status, t.warnings), (status::AUTOCOMMIT, 1));
+        let ok = [EOF_HEADER, 5, 0xfc, 0x2c, 0x01, 0x22, 0, 3, 0];
+        let t = terminator(&ok[..8], cap::SUPPORTED);
+        assert_eq!(t, None, "cut short: neither");
+        let t = terminator(&ok, cap::SUPPORTED).expect("a terminator");
+        assert_eq!((t.status, t.warnings, t.insert_id), (0x22, 3, 300));
     }
 
     #[test]

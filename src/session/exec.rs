@@ -530,6 +530,7 @@ impl<N: Net> Session<'_, N> {
     /// After a command: keep the connection (pinned, or for a follow-up) or give it back.
     fn keep(&mut self, conn: PooledConn<N::Stream>, follow_up: bool) {
         self.held = Some(conn);
+        self.held_for_next = follow_up;
         if !(self.state.pins.pinned() || follow_up) {
             self.release_held();
         }
@@ -834,11 +835,9 @@ impl<N: Net> Session<'_, N> {
                 self.state.pins.statement_state(false);
             }
         }
-        if self.held.is_some() && !self.state.pins.pinned() {
+        if self.held.is_some() && !self.state.pins.pinned() && !self.held_for_next {
             // A cursor or long data ended: nothing keeps the connection now.
-            if !keep {
-                self.release_held();
-            }
+            self.release_held();
         }
         Ok(())
     }

@@ -47,6 +47,9 @@ pub(super) struct Session<'c, N: Net> {
     /// The backend connection the session holds between statements: while pinned, or for the
     /// statement right after one whose connection it may need (`LAST_INSERT_ID()`, ...).
     pub held: Option<PooledConn<N::Stream>>,
+    /// `held` is kept for the next statement (after a write, a reply with warnings, an error, ...),
+    /// not only because the session is pinned.
+    pub held_for_next: bool,
     pub stmts: Statements,
     pub consistency: ConsistencyLevel,
     /// The GTID of the session's last commit, as the primary reported it.
@@ -110,6 +113,7 @@ pub async fn run_session<N: Net>(ctx: Rc<ShardContext<N>>, stream: N::Stream, pe
         spec,
         state: SessionState::new(schema, multi),
         held: None,
+        held_for_next: false,
         stmts: Statements::default(),
         consistency: ctx.consistency,
         last_commit: None,
