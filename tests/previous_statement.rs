@@ -4,7 +4,7 @@
 //! what another session left on a pooled connection), and the diagnostics area (`SHOW WARNINGS`,
 //! `SHOW ERRORS`, `@@warning_count`, `SHOW COUNT(*) WARNINGS`) after a read with warnings that
 //! ran on a replica, and in a new session (empty, not another session's warnings); `ROW_COUNT()`
-//! after a read.
+//! after a read; MariaDB's `@@last_gtid` after a write, a commit and DDL.
 //!
 //! The oracle is the server itself: the same statements run directly on the primary must give
 //! the same results. The `mariadb` CLI with `--show-warnings` (it asks `SHOW WARNINGS` whenever a
@@ -14,7 +14,7 @@ mod common;
 
 use common::{
     assert_on_replica, assert_script_same, each_flavor, exec, mariadb_cli, wait_replicated, Ctx,
-    Sluice,
+    Flavor, Sluice,
 };
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -206,6 +206,79 @@ fn a_new_session_sees_no_other_sessions_diagnostics() {
             // A new session asks first thing: what a new server connection answers.
             let mut b = sluice.conn();
             assert_script_same(&mut b, &mut ctx.flavor.direct_conn(), &clean);
+        }
+        exec(&mut a, &format!("DROP TABLE {t}"));
+    });
+}
+
+/// `(domain, server, sequence)` of a MariaDB GTID such as `0-3307-42`.
+fn gtid_parts(gtid: &str) -> (u32, u32, u64) {
+    let parts: Vec<&str> = gtid.split('-').collect();
+    assert_eq!(parts.len(), 3, "a MariaDB GTID: {gtid:?}");
+    let n = |i: usize| {
+        parts[i]
+            .parse::<u64>()
+            .unwrap_or_else(|_| panic!("{gtid:?}"))
+    };
+    (n(0) as u32, n(1) as u32, n(2))
+}
+
+fn last_gtid(conn: &mut Conn) -> String {
+    let row: Option<String> = conn.query_first("SELECT @@last_gtid").expect("@@last_gtid");
+    row.expect("a row")
+}
+
+/// MariaDB's `@@last_gtid` is the GTID of the session's own last commit: read right after a write,
+/// a `COMMIT` or DDL it is that statement's, not another connection's (a replica's is empty).
+#[test]
+fn last_gtid_is_the_sessions_last_commit() {
+    each_flavor("ps_lastgtid", |ctx| {
+        if ctx.flavor != Flavor::MariaDb {
+            return; // MySQL has no @@last_gtid.
+        }
+        let t = table(ctx, "g");
+        let sluice = Sluice::start(ctx.flavor);
+        let server_id: Option<u32> = ctx
+            .flavor
+            .direct_conn()
+            .query_first("SELECT @@server_id")
+            .expect("server_id");
+        let mut a = sluice.conn();
+        let mut b = sluice.conn();
+        let mut previous = 0;
+        for round in 0..5 {
+            exec(&mut a, &format!("INSERT INTO {t} (v) VALUES ({round})"));
+            let after_insert = last_gtid(&mut a);
+            exec(&mut b, &format!("INSERT INTO {t} (v) VALUES (100)"));
+            let other = last_gtid(&mut b);
+            exec(&mut a, "BEGIN");
+            exec(&mut a, &format!("UPDATE {t} SET v = v + 1 WHERE id = 1"));
+            exec(&mut a, "COMMIT");
+            let after_commit = last_gtid(&mut a);
+            exec(
+                &mut a,
+                &format!("CREATE TABLE IF NOT EXISTS {t}_ddl (i INT)"),
+            );
+            exec(&mut a, &format!("DROP TABLE {t}_ddl"));
+            let after_ddl = last_gtid(&mut a);
+            let seqs: Vec<u64> = [&after_insert, &other, &after_commit, &after_ddl]
+                .iter()
+                .map(|g| {
+                    let (_, server, seq) = gtid_parts(g);
+                    assert_eq!(
+                        Some(server),
+                        server_id,
+                        "round {round}: {g} is the primary's"
+                    );
+                    seq
+                })
+                .collect();
+            assert!(
+                previous < seqs[0] && seqs[0] < seqs[1] && seqs[1] < seqs[2] && seqs[2] < seqs[3],
+                "round {round}: @@last_gtid after a's insert, b's insert, a's commit and a's DDL \
+                 must be those commits, in order: {after_insert} {other} {after_commit} {after_ddl}"
+            );
+            previous = seqs[3];
         }
         exec(&mut a, &format!("DROP TABLE {t}"));
     });

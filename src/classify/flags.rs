@@ -120,6 +120,8 @@ flag_set! {
         DIAGNOSTICS = 3, "diagnostics";
         /// `LASTVAL()`, `PREVIOUS VALUE FOR`, `seq.CURRVAL`: the session's last sequence value.
         SEQUENCE = 4, "sequence";
+        /// `@@last_gtid` (MariaDB): the GTID of the session's last commit.
+        LAST_GTID = 5, "last_gtid";
     }
 }
 

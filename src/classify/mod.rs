@@ -41,7 +41,8 @@
 //!   statements; unknown first keywords; unterminated strings, identifiers or comments.
 //! - **Same connection** ([`SameConnection`]): `LAST_INSERT_ID()`, `@@last_insert_id`,
 //!   `@@identity`, `FOUND_ROWS()`, `ROW_COUNT()`, `SHOW WARNINGS|ERRORS|COUNT(*) …|PROFILE[S]`,
-//!   `GET DIAGNOSTICS`, `@@warning_count`, `@@error_count`, `LASTVAL()`/`PREVIOUS VALUE FOR`.
+//!   `GET DIAGNOSTICS`, `@@warning_count`, `@@error_count`, `LASTVAL()`/`PREVIOUS VALUE FOR`,
+//!   `@@last_gtid`.
 //!   [`Classification::calc_found_rows`] marks the query whose connection `FOUND_ROWS()` needs.
 //! - **Pins** ([`Pins`]): `GET_LOCK`, `LOCK TABLES`, `FLUSH TABLES … WITH READ LOCK|FOR EXPORT`,
 //!   backup locks, `CREATE TEMPORARY TABLE`, text `PREPARE`, user-variable assignment (`SET @x`,

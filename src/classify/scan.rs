@@ -281,6 +281,7 @@ impl Scanner<'_> {
             b"WARNING_COUNT" | b"ERROR_COUNT" => {
                 self.facts.same_connection |= SameConnection::DIAGNOSTICS
             }
+            b"LAST_GTID" => self.facts.same_connection |= SameConnection::LAST_GTID,
             b"READ_ONLY" | b"SUPER_READ_ONLY" | b"INNODB_READ_ONLY" | b"GTID_EXECUTED"
             | b"GTID_PURGED" | b"GTID_BINLOG_POS" | b"GTID_BINLOG_STATE" | b"GTID_CURRENT_POS" => {
                 self.facts.server_state = true

@@ -294,6 +294,8 @@ fn same_connection_statements() {
         ("SHOW COUNT(*) WARNINGS", SameConnection::DIAGNOSTICS),
         ("SHOW PROFILES", SameConnection::DIAGNOSTICS),
         ("SELECT @@warning_count", SameConnection::DIAGNOSTICS),
+        ("SELECT @@last_gtid", SameConnection::LAST_GTID),
+        ("SELECT @@session.last_gtid", SameConnection::LAST_GTID),
         ("GET DIAGNOSTICS @n = NUMBER", SameConnection::DIAGNOSTICS),
         (
             "GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT",

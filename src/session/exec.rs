@@ -66,9 +66,10 @@ enum Failure {
 }
 
 /// Whether the next statement may need this statement's connection: after a write, a
-/// sequence or a call (`LAST_INSERT_ID()`, `ROW_COUNT()`, ...), a `SQL_CALC_FOUND_ROWS` query
-/// (`FOUND_ROWS()`), and a statement that reads the diagnostics area (`SHOW WARNINGS`,
-/// `@@warning_count`, ...) without clearing it, so the same warnings can be read again.
+/// sequence or a call (`LAST_INSERT_ID()`, `ROW_COUNT()`, ...), a commit or DDL (`@@last_gtid`),
+/// a `SQL_CALC_FOUND_ROWS` query (`FOUND_ROWS()`), and a statement that reads the diagnostics
+/// area (`SHOW WARNINGS`, `@@warning_count`, ...) without clearing it, so the same warnings can
+/// be read again.
 fn keeps_connection(c: &crate::classify::Classification<'_>) -> bool {
     c.calc_found_rows
         || c.same_connection.contains(SameConnection::DIAGNOSTICS)
@@ -79,6 +80,8 @@ fn keeps_connection(c: &crate::classify::Classification<'_>) -> bool {
                     | PrimaryReason::Returning
                     | PrimaryReason::Sequence
                     | PrimaryReason::Call
+                    | PrimaryReason::Transaction
+                    | PrimaryReason::Ddl
             )
         )
 }
