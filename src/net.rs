@@ -41,7 +41,7 @@ pub async fn with_timeout<N: Net, T>(
 }
 
 /// Runs `fut` unless `stop` completes first: `None` if it did.
-async fn unless<T>(fut: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
+pub async fn unless<T>(fut: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
     futures_lite::future::or(async { Some(fut.await) }, async {
         stop.await;
         None

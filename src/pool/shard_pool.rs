@@ -60,6 +60,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 slot: Rc::new(Slot {
                     open: Default::default(),
                     freed: Default::default(),
+                    wanted: Default::default(),
                     cluster: cluster.clone(),
                     index,
                 }),
@@ -135,6 +136,8 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 drop(c);
                 continue;
             }
+            // Ask sessions that hold a connection only for a possible follow-up to give it back.
+            pool.slot.wanted.notify();
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero()
                 || with_timeout(net, left, pool.slot.freed.wait())
@@ -147,6 +150,11 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 });
             }
         }
+    }
+
+    /// Resolves when a checkout of `backend` waits at the limit (see `Slot::wanted`).
+    pub fn wanted(&self, backend: usize) -> crate::signal::SignalWait {
+        self.backends[backend].slot.wanted.wait()
     }
 
     /// Brings a connection the session already has in line with `want` (see [`sync`]).

@@ -2,7 +2,9 @@
 //! is (`protocol::command`), and hand it to the statement path (`exec.rs`, which borrows backend
 //! connections from the shard's pool), sluice's own answers (`admin.rs`), or the few commands
 //! sluice answers or refuses here, until the client quits, breaks, or the shard shuts down (an
-//! in-flight reply is always finished first).
+//! in-flight reply is always finished first). While the client is idle, a connection the session
+//! holds only for a possible follow-up statement goes back to the pool when another session
+//! waits for one.
 
 use crate::protocol::session_state::ReportedVariable;
 use std::net::SocketAddr;
@@ -21,7 +23,7 @@ use crate::auth::new_scramble;
 use crate::config::ConsistencyLevel;
 use crate::error::{codes, ErrorInfo, MysqlError};
 use crate::gtid::GtidSet;
-use crate::net::Net;
+use crate::net::{unless, Net};
 use crate::pool::{ConnKey, LoginSpec, PooledConn};
 use crate::protocol::command::{action, CommandAction};
 use crate::protocol::constants::{cap, com};
@@ -194,14 +196,49 @@ impl<N: Net> Session<'_, N> {
         }
     }
 
+    /// The backend of the connection the session holds only in case its next statement needs it
+    /// (not pinned): given back while the client is idle if another session waits for one.
+    fn lendable_backend(&self) -> Option<usize> {
+        self.held
+            .as_ref()
+            .filter(|_| self.held_for_next && !self.state.pins.pinned())
+            .map(|c| c.backend())
+    }
+
+    /// The next command's header; `None` once shutdown began. While the client is idle, a
+    /// connection held for a follow-up goes back to the pool when another session waits for one.
+    async fn next_command(&mut self) -> Option<Result<PacketHeader, WireError>> {
+        let ctx = self.ctx;
+        loop {
+            let Some(backend) = self.lendable_backend() else {
+                return ctx
+                    .shutdown
+                    .unless_triggered(self.client.next_header())
+                    .await;
+            };
+            let wanted = ctx.pool.wanted(backend);
+            match ctx
+                .shutdown
+                .unless_triggered(unless(self.client.next_header(), wanted))
+                .await
+            {
+                None => return None,
+                Some(Some(header)) => return Some(header),
+                Some(None) => {
+                    debug!(
+                        backend,
+                        "idle session gives back a connection another waits for"
+                    );
+                    self.release_held();
+                }
+            }
+        }
+    }
+
     /// The command loop.
     async fn serve(&mut self) -> Result<(), SessionError> {
         loop {
-            let header = self
-                .ctx
-                .shutdown
-                .unless_triggered(self.client.next_header())
-                .await;
+            let header = self.next_command().await;
             let Some(header) = header else {
                 return Err(SessionError::ShuttingDown);
             };
