@@ -175,9 +175,13 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, counter: Arc<AtomicU64>) {
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
+/// A config edit pointing `[backends.primary]` at `addr`. The quotes are part of the match: the
+/// listener's random port may start with the primary's digits (`127.0.0.1:33177` contains
+/// `127.0.0.1:3317`), which made a bare replace corrupt the listener address.
 pub fn with_primary(flavor: Flavor, addr: String) -> impl Fn(String) -> String {
     move |cfg: String| {
-        let out = cfg.replace(&flavor.primary_addr(), &addr);
+        let from = format!("\"{}\"", flavor.primary_addr());
+        let out = cfg.replacen(&from, &format!("\"{addr}\""), 1);
         assert_ne!(out, cfg, "config edit did not apply");
         out
     }
