@@ -154,6 +154,32 @@ fn warnings_of_a_replica_read_reach_show_warnings() {
             );
         }
 
+        // Diagnostics read by prepared statements: the statement is prepared on the kept
+        // connection. MySQL prepares neither (error 1295): the same error through sluice.
+        let read = format!("SELECT CAST(CONCAT('x', MAX(v)) AS SIGNED) FROM {t}");
+        type Shown = Result<Vec<(String, u32, String)>, String>;
+        let prepared_diagnostics = |conn: &mut Conn| -> (Shown, Result<Option<u64>, String>) {
+            let _: Option<i64> = conn.query_first(&read).expect("read with a warning");
+            let shown = conn.exec("SHOW WARNINGS", ()).map_err(|e| e.to_string());
+            let _: Option<i64> = conn.query_first(&read).expect("read with a warning");
+            let count = conn
+                .exec_first("SELECT @@warning_count", ())
+                .map_err(|e| e.to_string());
+            (shown, count)
+        };
+        let direct = prepared_diagnostics(&mut ctx.flavor.direct_conn());
+        if ctx.flavor == Flavor::MariaDb {
+            assert_eq!(direct.1, Ok(Some(1)), "directly: {direct:?}");
+        }
+        for round in 0..3 {
+            assert_eq!(
+                prepared_diagnostics(&mut via),
+                direct,
+                "round {round}: prepared SHOW WARNINGS and @@warning_count through sluice (left) \
+                 and directly"
+            );
+        }
+
         // The mariadb CLI shows a reply's warnings by asking SHOW WARNINGS when the reply counts
         // any: the same lines through sluice as directly.
         let sql = format!(

@@ -666,12 +666,15 @@ impl<N: Net> Session<'_, N> {
         } else {
             c.route
         };
+        // A statement that reads the previous statement's connection (a prepared
+        // `SHOW WARNINGS`) is prepared on it, and the connection stays for its execution.
         let target = self.target_for(
             Route::Primary(PrimaryReason::Admin),
             None,
-            SameConnection::empty(),
+            same_connection,
             true,
         );
+        let for_next = matches!(target, Target::Held(RouteWhy::SameConnection));
         let target = match target {
             Target::Held(w) => Target::Held(w),
             _ => Target::Backend(PRIMARY, RouteWhy::Command),
@@ -745,7 +748,7 @@ impl<N: Net> Session<'_, N> {
                         cursor: false,
                     });
                 }
-                self.keep(conn, false);
+                self.keep(conn, for_next);
                 Ok(())
             }
             Err(RelayError::Client(e)) => Err(e.into()),
