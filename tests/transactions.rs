@@ -3,7 +3,9 @@
 //! own uncommitted rows; `COMMIT`/`ROLLBACK` work and end the pin; DDL commits implicitly;
 //! `START TRANSACTION READ ONLY` runs start to end on one replica and reads one snapshot;
 //! `SET TRANSACTION ISOLATION LEVEL` applies to the next transaction only; XA transactions stay on
-//! the primary.
+//! the primary; idle `autocommit = 0` sessions (the default of Python's DB-API drivers) do not
+//! each hold a backend connection between transactions, and keep `autocommit = 0` on whichever
+//! connection runs their next one.
 //!
 //! Each test asserts what the application sees and where the statements ran (`@@port`).
 //! `SLUICE_TEST_LOCATIONS=warn` reports location failures without failing.
@@ -434,5 +436,57 @@ fn xa_transaction_runs_on_the_primary() {
             );
         }
         exec(&mut conn, &format!("DROP TABLE {t}"));
+    });
+}
+
+/// Python's DB-API drivers open every session with `autocommit = 0`. Between transactions such a
+/// session binds nothing to its connection, so with 4 connections per backend 12 idle sessions
+/// all get through; each still runs its next statements as one transaction (on whichever
+/// connection), sees its own uncommitted row, and its ROLLBACK and COMMIT do what they say.
+#[test]
+fn idle_autocommit_off_sessions_share_the_pool() {
+    each_flavor("tx_ac_pool", |ctx| {
+        let sluice = Sluice::start_with(ctx.flavor, |cfg| {
+            cfg.replace("[pool]\n", "[pool]\nmax_per_shard = 4\n")
+        });
+        let t = create_table(&mut ctx.flavor.direct_conn(), ctx, "acpool");
+        let mut sessions = Vec::new();
+        for i in 0..12 {
+            let mut conn = sluice.conn();
+            exec(&mut conn, "SET autocommit = 0");
+            exec(&mut conn, &format!("INSERT INTO {t} VALUES ({i}, {i})"));
+            exec(&mut conn, "COMMIT");
+            sessions.push(conn);
+        }
+        assert_eq!(committed_count(ctx.flavor, &t), 12);
+        for (i, conn) in sessions.iter_mut().enumerate() {
+            let committed = 12 + i as i64;
+            exec(conn, &format!("INSERT INTO {t} VALUES ({}, 0)", 100 + i));
+            let (n, port) = count_and_port(conn, &t);
+            assert_eq!(n, committed + 1, "session {i} sees its own uncommitted row");
+            assert_on_primary(ctx.flavor, port, "a read with autocommit = 0");
+            assert_eq!(
+                committed_count(ctx.flavor, &t),
+                committed,
+                "session {i}: not committed"
+            );
+            exec(conn, "ROLLBACK");
+            assert_eq!(
+                committed_count(ctx.flavor, &t),
+                committed,
+                "session {i}: rolled back, so autocommit stayed 0"
+            );
+            exec(conn, &format!("INSERT INTO {t} VALUES ({}, 0)", 200 + i));
+            exec(conn, "COMMIT");
+            assert_eq!(
+                committed_count(ctx.flavor, &t),
+                committed + 1,
+                "session {i}"
+            );
+        }
+        let (ac,): (i64,) = row_of(&mut sessions[0], "SELECT @@autocommit");
+        assert_eq!(ac, 0, "still autocommit = 0");
+        drop(sessions);
+        exec(&mut ctx.flavor.direct_conn(), &format!("DROP TABLE {t}"));
     });
 }

@@ -150,6 +150,9 @@ impl<N: Net> Session<'_, N> {
             return Target::Held(RouteWhy::SameConnection);
         }
         self.release_held();
+        // With autocommit = 0 every statement opens or continues a transaction: on the primary,
+        // also when the connection went back to the pool between transactions.
+        let must_primary = must_primary || self.state.pins.autocommit_off();
         match route {
             Route::Replica if must_primary => Target::Backend(PRIMARY, RouteWhy::Class(None)),
             Route::Replica if hint == Some(RouteHint::Replica) => Target::Read(RouteWhy::Hint),

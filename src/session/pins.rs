@@ -46,13 +46,26 @@ fn bit(p: Pins) -> Option<usize> {
 impl SessionPins {
     /// True when the session must stay on its connection.
     pub fn pinned(&self) -> bool {
+        self.binds_connection() || self.autocommit_off()
+    }
+
+    /// True when the session's connection holds what no other connection has (a transaction,
+    /// locks, temporary tables, ...): everything [`SessionPins::pinned`] means but `autocommit =
+    /// 0` between transactions, a setting the session replays on any primary connection (the
+    /// next statement starts a transaction wherever it runs). While the client is idle, only
+    /// this keeps the connection from going back to the pool.
+    pub fn binds_connection(&self) -> bool {
         self.in_transaction()
-            || self.status & status::AUTOCOMMIT == 0
             || self.next_transaction
             || self.statement_state > 0
             || self.permanent
             || !self.temporary_tables.is_empty()
             || self.counts.iter().any(|&c| c > 0)
+    }
+
+    /// The session runs with `autocommit = 0`: every statement belongs to a transaction.
+    pub fn autocommit_off(&self) -> bool {
+        self.status & status::AUTOCOMMIT == 0
     }
 
     /// True when the connection carries state that must never reach another session.

@@ -50,7 +50,8 @@ pub(super) struct Session<'c, N: Net> {
     /// statement right after one whose connection it may need (`LAST_INSERT_ID()`, ...).
     pub held: Option<PooledConn<N::Stream>>,
     /// `held` is kept for the next statement (after a write, a reply with warnings, an error, ...),
-    /// not only because the session is pinned.
+    /// not only because the session is pinned (the end of a prepared statement's execution
+    /// gives back a connection held for neither).
     pub held_for_next: bool,
     pub stmts: Statements,
     pub consistency: ConsistencyLevel,
@@ -196,12 +197,13 @@ impl<N: Net> Session<'_, N> {
         }
     }
 
-    /// The backend of the connection the session holds only in case its next statement needs it
-    /// (not pinned): given back while the client is idle if another session waits for one.
+    /// The backend of the connection the session holds though nothing binds it there (kept in
+    /// case the next statement needs it, or `autocommit = 0` between transactions): given back
+    /// while the client is idle if another session waits for one.
     fn lendable_backend(&self) -> Option<usize> {
         self.held
             .as_ref()
-            .filter(|_| self.held_for_next && !self.state.pins.pinned())
+            .filter(|_| !self.state.pins.binds_connection())
             .map(|c| c.backend())
     }
 

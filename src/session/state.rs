@@ -240,6 +240,23 @@ mod tests {
     }
 
     #[test]
+    fn autocommit_off_is_a_replayed_setting() {
+        let mut s = SessionState::new(None, false);
+        run(&mut s, "SET autocommit = 0", status::SESSION_STATE_CHANGED);
+        assert_eq!(
+            s.settings.len(),
+            1,
+            "replayed on the session's other connections"
+        );
+        assert!(s.pins.pinned() && s.pins.autocommit_off());
+        assert!(!s.pins.binds_connection(), "between transactions");
+        run(&mut s, "INSERT INTO t VALUES (1)", status::IN_TRANS);
+        assert!(s.pins.binds_connection(), "in the transaction");
+        run(&mut s, "COMMIT", 0);
+        assert!(!s.pins.binds_connection());
+    }
+
+    #[test]
     fn connection_bound_state_pins() {
         for sql in [
             "CREATE TEMPORARY TABLE t (a int)",
