@@ -8,20 +8,15 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{each_flavor, exec, Flavor, Sluice, DATABASE, PASSWORD, USER};
+use common::{client_program, each_flavor, exec, Flavor, Sluice, DATABASE};
 use mysql::prelude::Queryable;
 
 /// `mariadb-dump` of one table, on `port` (`extra`: arguments for a direct connection). The
 /// bytes as written: blobs are dumped raw, so the file is not UTF-8.
 fn dump(port: u16, extra: &[&str], table: &str) -> Vec<u8> {
-    let out = Command::new("mariadb-dump")
-        .arg("-h127.0.0.1")
-        .arg(format!("-P{port}"))
-        .arg(format!("-u{USER}"))
-        .arg(format!("-p{PASSWORD}"))
-        .arg("--protocol=TCP")
+    let out = client_program("mariadb-dump", port)
         .args(extra)
         .args(["--single-transaction", "--skip-dump-date"])
         .arg(DATABASE)
@@ -39,12 +34,7 @@ fn dump(port: u16, extra: &[&str], table: &str) -> Vec<u8> {
 
 /// Pipes `sql` into the `mariadb` client connected through sluice.
 fn restore(port: u16, sql: &[u8]) {
-    let mut child = Command::new("mariadb")
-        .arg("-h127.0.0.1")
-        .arg(format!("-P{port}"))
-        .arg(format!("-u{USER}"))
-        .arg(format!("-p{PASSWORD}"))
-        .arg("--protocol=TCP")
+    let mut child = client_program("mariadb", port)
         .arg(DATABASE)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

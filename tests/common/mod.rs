@@ -596,14 +596,22 @@ impl CliOutput {
     }
 }
 
-/// Runs `mariadb -h127.0.0.1 -PPORT -uapp -papp --batch --skip-column-names EXTRA -e SQL sluice_test`.
-pub fn mariadb_cli(port: u16, sql: &str, extra: &[&str]) -> CliOutput {
-    let output = Command::new("mariadb")
+/// A MariaDB client program (`mariadb`, `mariadb-dump`, ...) set to log in as `app`/`app` to
+/// `127.0.0.1:port` over TCP.
+pub fn client_program(program: &str, port: u16) -> Command {
+    let mut command = Command::new(program);
+    command
         .arg("-h127.0.0.1")
         .arg(format!("-P{port}"))
         .arg(format!("-u{USER}"))
         .arg(format!("-p{PASSWORD}"))
-        .arg("--protocol=TCP")
+        .arg("--protocol=TCP");
+    command
+}
+
+/// Runs `mariadb -h127.0.0.1 -PPORT -uapp -papp --batch --skip-column-names EXTRA -e SQL sluice_test`.
+pub fn mariadb_cli(port: u16, sql: &str, extra: &[&str]) -> CliOutput {
+    let output = client_program("mariadb", port)
         .arg("--batch")
         .arg("--skip-column-names")
         .arg("--connect-timeout=10")
