@@ -18,8 +18,9 @@ pub(crate) struct Slot {
     pub open: Cell<usize>,
     /// Notified whenever a connection of this backend is given back or closed.
     pub freed: Signal,
-    /// Notified when a checkout waits at the limit with no idle connection: sessions that hold one
-    /// only in case their next statement needs it give it back.
+    /// Notified when a checkout waits at the limit with no idle connection: idle sessions whose
+    /// connection holds nothing of theirs (kept in case the next statement needs it, or
+    /// `autocommit = 0` between transactions) give it back.
     pub wanted: Signal,
     pub cluster: Arc<Cluster>,
     pub index: usize,

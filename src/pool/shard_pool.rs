@@ -136,7 +136,7 @@ impl<S: crate::net::Stream> ShardPool<S> {
                 drop(c);
                 continue;
             }
-            // Ask sessions that hold a connection only for a possible follow-up to give it back.
+            // Ask idle sessions whose connection holds nothing of theirs to give it back.
             pool.slot.wanted.notify();
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero()

@@ -2,9 +2,9 @@
 //! is (`protocol::command`), and hand it to the statement path (`exec.rs`, which borrows backend
 //! connections from the shard's pool), sluice's own answers (`admin.rs`), or the few commands
 //! sluice answers or refuses here, until the client quits, breaks, or the shard shuts down (an
-//! in-flight reply is always finished first). While the client is idle, a connection the session
-//! holds only for a possible follow-up statement goes back to the pool when another session
-//! waits for one.
+//! in-flight reply is always finished first). While the client is idle, a connection that holds
+//! nothing of the session's (kept for a possible follow-up statement, or `autocommit = 0` between
+//! transactions) goes back to the pool when another session waits for one.
 
 use crate::protocol::session_state::ReportedVariable;
 use std::net::SocketAddr;
