@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use common::{
     assert_all_on_primary, assert_on_primary, assert_on_replica, assert_spread_over_replicas,
-    column_dumps, each_flavor, exec, server_conn, server_error, wait_replicated, ColumnDump, Ctx,
-    Flavor, Sluice,
+    column_dumps, each_flavor, exec, server_conn, server_error, until_both_replicas,
+    wait_replicated, ColumnDump, Ctx, Flavor, Sluice,
 };
 use mysql::prelude::Queryable;
 use mysql::{Conn, Params, Statement, Value};
@@ -116,6 +116,9 @@ fn prepared_select_runs_on_replicas_with_the_primarys_rows_and_metadata() {
             );
             ports.push(run_ports[0]);
         }
+        until_both_replicas(ctx.flavor, &mut ports, || {
+            take_ports(&mut exec_dump(&mut conn, &stmt, (15,)).1)[0]
+        });
         assert_spread_over_replicas(ctx.flavor, &ports, "40 executions of a prepared SELECT");
 
         // Other parameters, and the empty result.
@@ -318,6 +321,7 @@ fn statements_keep_working_as_the_session_moves_between_backends() {
             assert_eq!(v, Some(60));
             ports.push(port);
         }
+        until_both_replicas(ctx.flavor, &mut ports, || read(&mut conn, &select, 4).1);
         assert_spread_over_replicas(ctx.flavor, &ports, "prepared SELECTs after COMMIT");
 
         // Pinned by a user variable: on the primary.
@@ -342,13 +346,14 @@ fn statements_keep_working_as_the_session_moves_between_backends() {
         let select = conn
             .prep(format!("SELECT v, @@port FROM {t} WHERE id = ?"))
             .expect("prepare again after the reset");
-        let ports: Vec<u16> = (0..20)
+        let mut ports: Vec<u16> = (0..20)
             .map(|_| {
                 let (v, port) = read(&mut conn, &select, 2);
                 assert_eq!(v, Some(20));
                 port
             })
             .collect();
+        until_both_replicas(ctx.flavor, &mut ports, || read(&mut conn, &select, 2).1);
         assert_spread_over_replicas(ctx.flavor, &ports, "prepared SELECTs after the reset");
         exec(&mut conn, &format!("DROP TABLE {t}"));
     });

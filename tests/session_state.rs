@@ -11,8 +11,8 @@ mod common;
 
 use common::{
     assert_all_on_primary, assert_counted_on_primary, assert_on_primary,
-    assert_spread_over_replicas, dump_query, each_flavor, exec, ports_of, row_of, server_error,
-    wait_replicated, Ctx, Flavor, Sluice, DATABASE,
+    assert_spread_over_replicas, each_flavor, exec, port_of, ports_of, row_of, server_error,
+    spread_ports_of, until_both_replicas, wait_replicated, Ctx, Flavor, Sluice, DATABASE,
 };
 use mysql::prelude::Queryable;
 use mysql::{ChangeUserOpts, Conn, Row, Value};
@@ -69,7 +69,7 @@ fn get_lock_is_held_by_the_same_session() {
         let (released,): (i64,) = row_of(&mut b, &format!("SELECT RELEASE_LOCK('{lock}')"));
         assert_eq!(released, 1);
 
-        let ports = ports_of(&mut a, 30);
+        let ports = spread_ports_of(ctx.flavor, &mut a, 30);
         assert_spread_over_replicas(
             ctx.flavor,
             &ports,
@@ -148,7 +148,7 @@ fn lock_tables_hold_until_unlock_tables() {
         assert_eq!(n, 2, "after UNLOCK TABLES another client reads");
         let (n,): (i64,) = row_of(&mut a, &format!("SELECT COUNT(*) FROM {u}"));
         assert_eq!(n, 0, "after UNLOCK TABLES every table is readable again");
-        let ports = ports_of(&mut a, 30);
+        let ports = spread_ports_of(ctx.flavor, &mut a, 30);
         assert_spread_over_replicas(
             ctx.flavor,
             &ports,
@@ -222,14 +222,7 @@ fn temporary_tables_are_found_until_dropped() {
         );
         assert_eq!(err.code, 1146, "{err:?}");
 
-        let ports = ports_of(&mut a, 30);
-        let replicas = ctx.flavor.replica_ports();
-        if !replicas.iter().all(|r| ports.contains(r)) {
-            // Seen once in a full run (all 30 reads on one replica): what sluice knew then.
-            for sql in ["SHOW SLUICE BACKENDS", "SHOW SLUICE STATUS"] {
-                eprintln!("{sql}: {:?}", dump_query(&mut a, sql));
-            }
-        }
+        let ports = spread_ports_of(ctx.flavor, &mut a, 30);
         assert_spread_over_replicas(
             ctx.flavor,
             &ports,
@@ -507,6 +500,7 @@ fn reset_clears_state(ctx: &Ctx, what: &str, reset: impl Fn(&mut Conn), db_after
         assert_eq!(db, db_after, "read {i} after {what}: DATABASE()");
         ports.push(port);
     }
+    until_both_replicas(ctx.flavor, &mut ports, || port_of(&mut a));
     assert_spread_over_replicas(
         ctx.flavor,
         &ports,

@@ -14,8 +14,8 @@ mod common;
 
 use common::{
     assert_all_on_primary, assert_on_primary, assert_on_replica, assert_spread_over_replicas,
-    each_flavor, exec, location_check, ports_of, role_of, row_of, server_error, wait_replicated,
-    Ctx, Flavor, Sluice,
+    each_flavor, exec, location_check, ports_of, role_of, row_of, server_error, spread_ports_of,
+    wait_replicated, Ctx, Flavor, Sluice,
 };
 use mysql::prelude::Queryable;
 use mysql::{Conn, TxOpts};
@@ -106,7 +106,7 @@ fn transaction_sees_its_own_rows_on_the_primary() {
                 1,
                 "{begin}: committed rows are visible to others"
             );
-            let ports = ports_of(&mut conn, 30);
+            let ports = spread_ports_of(ctx.flavor, &mut conn, 30);
             assert_spread_over_replicas(
                 ctx.flavor,
                 &ports,
@@ -179,7 +179,7 @@ fn autocommit_off_sessions_are_transactions() {
             2,
             "SET autocommit = 1 commits"
         );
-        let ports = ports_of(&mut conn, 30);
+        let ports = spread_ports_of(ctx.flavor, &mut conn, 30);
         assert_spread_over_replicas(ctx.flavor, &ports, "reads after SET autocommit = 1");
         exec(&mut conn, &format!("DROP TABLE {t}"));
     });
@@ -220,7 +220,7 @@ fn ddl_commits_implicitly() {
         wait_replicated(ctx.flavor, &format!("SELECT 1 FROM {t} WHERE id = 1"));
         let (n, _) = count_and_port(&mut conn, &t);
         assert_eq!(n, 1, "the committed row, read after the DDL");
-        let ports = ports_of(&mut conn, 30);
+        let ports = spread_ports_of(ctx.flavor, &mut conn, 30);
         assert_spread_over_replicas(
             ctx.flavor,
             &ports,

@@ -805,6 +805,30 @@ pub fn ports_of(conn: &mut Conn, n: usize) -> Vec<u16> {
     (0..n).map(|_| port_of(conn)).collect()
 }
 
+/// How long [`until_both_replicas`] reads on.
+pub const SPREAD_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Adds the ports of more reads (`read` returns the port of one) to `ports` until both replicas
+/// of `flavor` are among them, for at most [`SPREAD_PATIENCE`]. Right after a session writes, a
+/// replica that has not applied the write yet gets none of its reads (session consistency); under
+/// the write load of tests running alongside that lasts tens of milliseconds, longer than a burst
+/// of reads. A replica that never gets a read still fails [`assert_spread_over_replicas`].
+pub fn until_both_replicas(flavor: Flavor, ports: &mut Vec<u16>, mut read: impl FnMut() -> u16) {
+    let started = Instant::now();
+    let both = |ports: &[u16]| flavor.replica_ports().iter().all(|r| ports.contains(r));
+    while !both(ports) && started.elapsed() < SPREAD_PATIENCE {
+        ports.push(read());
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// [`ports_of`] `n` reads, then [`until_both_replicas`].
+pub fn spread_ports_of(flavor: Flavor, conn: &mut Conn, n: usize) -> Vec<u16> {
+    let mut ports = ports_of(conn, n);
+    until_both_replicas(flavor, &mut ports, || port_of(conn));
+    ports
+}
+
 /// Fails (or, with `SLUICE_TEST_LOCATIONS=warn`, warns) about where a statement ran.
 pub fn location_check(ok: bool, message: impl FnOnce() -> String) {
     if ok {
