@@ -163,6 +163,16 @@ impl<N: Net> Session<'_, N> {
         }
     }
 
+    /// Where a command other than a routed statement runs (COM_STMT_PREPARE, SEND_LONG_DATA,
+    /// COM_INIT_DB, ...): the held connection while pinned, or the kept one for a statement that
+    /// `follows` the previous one; else the primary.
+    fn command_target(&mut self, follows: SameConnection) -> Target {
+        match self.target_for(Route::Primary(PrimaryReason::Admin), None, follows, true) {
+            Target::Held(why) => Target::Held(why),
+            _ => Target::Backend(PRIMARY, RouteWhy::Command),
+        }
+    }
+
     /// Commands that are not statements: COM_INIT_DB, COM_FIELD_LIST, COM_SET_OPTION,
     /// COM_STATISTICS, ...: on the held connection if pinned, else on the primary.
     pub(super) async fn other_command(
@@ -179,16 +189,7 @@ impl<N: Net> Session<'_, N> {
         let set_option = (command == com::SET_OPTION)
             .then(|| body.get(..2).map(|b| u16::from_le_bytes([b[0], b[1]])))
             .flatten();
-        let target = self.target_for(
-            Route::Primary(PrimaryReason::Admin),
-            None,
-            SameConnection::empty(),
-            true,
-        );
-        let target = match target {
-            Target::Held(why) => Target::Held(why),
-            _ => Target::Backend(PRIMARY, RouteWhy::Command),
-        };
+        let target = self.command_target(SameConnection::empty());
         let plan = Plan {
             target,
             kind,
@@ -671,17 +672,8 @@ impl<N: Net> Session<'_, N> {
         };
         // A statement that reads the previous statement's connection (a prepared
         // `SHOW WARNINGS`) is prepared on it, and the connection stays for its execution.
-        let target = self.target_for(
-            Route::Primary(PrimaryReason::Admin),
-            None,
-            same_connection,
-            true,
-        );
+        let target = self.command_target(same_connection);
         let for_next = matches!(target, Target::Held(RouteWhy::SameConnection));
-        let target = match target {
-            Target::Held(w) => Target::Held(w),
-            _ => Target::Backend(PRIMARY, RouteWhy::Command),
-        };
         let mut conn = match self.acquire(target, SameConnection::empty()).await {
             Ok(c) => c,
             Err(e) => {
@@ -918,16 +910,7 @@ impl<N: Net> Session<'_, N> {
             return Ok(());
         };
         let first = !stmt.long_data;
-        let target = self.target_for(
-            Route::Primary(PrimaryReason::Admin),
-            None,
-            SameConnection::empty(),
-            true,
-        );
-        let target = match target {
-            Target::Held(w) => Target::Held(w),
-            _ => Target::Backend(PRIMARY, RouteWhy::Command),
-        };
+        let target = self.command_target(SameConnection::empty());
         if first {
             if let Some(s) = self.stmts.get_mut(id) {
                 s.long_data = true;
